@@ -1,0 +1,64 @@
+/**
+ * marionette-sim: deterministic simulation testing and swarm fuzzing for TypeScript services.
+ *
+ * Production-shaped code receives an {@link Env} (clock, random, BUGGIFY, recorder); a test
+ * harness runs it in a {@link World} (one seeded PRNG, one simulated clock, one trace) through
+ * {@link defineCase} and {@link runCase}, and searches seeds with {@link expectFuzz} or `mar fuzz`.
+ * @packageDocumentation
+ */
+
+// Seeds and randomness
+export { parseSeed, formatSeed, SEED_MAX, type SeedInput } from './kernel/parse-seed.js';
+export { Prng, MAX_INT_BOUND } from './kernel/prng.js';
+export type { ChoiceSource } from './kernel/choice-source.js';
+
+// The world and its handles
+export {
+  World,
+  DEFAULT_TICK_NS,
+  DEFAULT_MAX_EVENTS,
+  type WorldOptions,
+  type UntracedRandom,
+  type BuggifyHookPolicy,
+} from './kernel/world.js';
+export type { Env, Control, Clock, Random, Simulation, SimulateOptions } from './kernel/simulation-types.js';
+export { createProductionEnv, type ProductionEnvOptions } from './kernel/production-env.js';
+export { BuggifyRate } from './faults/buggify-rate.js';
+
+// Traces
+export { TRACE_HEADER } from './kernel/trace/trace.js';
+export { parseTrace, type TraceEvent } from './kernel/trace/parse-trace.js';
+export { encodeTraceText, decodeTraceText } from './kernel/trace/escape.js';
+export { formatAttributeValue, parseAttributeValue, type AttributeValue } from './kernel/trace/run-attribute.js';
+export type { TraceFields, TraceValue } from './kernel/trace/record-format.js';
+export { summarizeTrace, type SummaryOptions } from './kernel/trace/summarize-trace.js';
+export { traceHash } from './kernel/trace-hash.js';
+
+// Cases and running them
+export { defineCase, isCase, type Case, type CaseDefinition, type Check } from './kernel/define-case.js';
+export { runCase, type RunCaseOptions } from './kernel/run-case.js';
+export type { RunReport, TraceDivergence } from './kernel/run-report.js';
+export { failureSignature, FAILURE_KINDS, type FailureKind, type RunPhase } from './kernel/failure.js';
+export {
+  expectPass,
+  expectFailure,
+  expectFuzz,
+  describeFailure,
+  ExpectationFailed,
+  type ExpectFailureOptions,
+  type ExpectFuzzOptions,
+  type FuzzSummary,
+} from './kernel/expect.js';
+
+// Errors
+export {
+  MarionetteError,
+  InvalidArgument,
+  InvalidSeed,
+  InvalidRate,
+  InvalidTraceRecord,
+  InvalidTrace,
+  ClockOverflow,
+  EventLimitExceeded,
+  WorldMisuse,
+} from './kernel/errors.js';

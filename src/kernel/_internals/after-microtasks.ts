@@ -1,0 +1,13 @@
+/**
+ * Calls `callback` once the microtask queue has drained, before any timer, immediate or I/O
+ * callback of the real event loop can run.
+ *
+ * Node runs `process.nextTick` callbacks queued from a microtask only after the microtask queue
+ * is empty, and it runs them before returning to the event loop. So the moment `callback` runs,
+ * every promise the simulation could settle has settled; whatever is still pending waits on
+ * something outside the simulation (a real timer, real I/O, a forgotten promise). Nothing about
+ * this depends on real time, which is what keeps stall detection deterministic.
+ */
+export function afterMicrotasks(callback: () => void): void {
+  queueMicrotask(() => process.nextTick(callback));
+}

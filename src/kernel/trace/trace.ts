@@ -1,0 +1,55 @@
+import { EventLimitExceeded } from '../errors.js';
+import { assertEventName, formatStructuredFields, validateRawRecord, type TraceFields } from './record-format.js';
+
+/** The first line of every trace. */
+export const TRACE_HEADER = 'marionette.trace format=text version=0';
+
+/**
+ * The trace of one world: a header line, then one line per event, `event=N name key=value ...`.
+ * Event indexes start at 0 and grow by one per event. A record that fails validation throws
+ * before anything is written, so a trace never holds a half-written or ambiguous line.
+ */
+export class Trace {
+  private readonly lines: string[] = [];
+
+  /** @param maxEvents the most events this trace accepts; more is a runaway run. */
+  constructor(readonly maxEvents: number) {}
+
+  /** Events recorded so far. */
+  get eventCount(): number {
+    return this.lines.length;
+  }
+
+  /** Records a structured event; text values are percent-encoded. */
+  record(name: string, fields: TraceFields | undefined, context: string): void {
+    assertEventName(name, context);
+    this.append(fields === undefined ? name : name + formatStructuredFields(fields, context));
+  }
+
+  /** Records a raw event `"name k=v ..."` after strict validation. */
+  recordRaw(text: string, context: string): void {
+    this.append(validateRawRecord(text, context));
+  }
+
+  /**
+   * Appends an event body the library formatted itself from values it knows are valid.
+   * This is the hot path for world-generated events; it does no validation.
+   */
+  append(body: string): void {
+    const index = this.lines.length;
+    if (index >= this.maxEvents) {
+      throw new EventLimitExceeded(`trace: the run recorded more than maxEvents=${this.maxEvents} events`);
+    }
+    this.lines.push(`event=${index} ${body}`);
+  }
+
+  /** The last `count` event lines (without the header). */
+  tail(count: number): string[] {
+    return this.lines.slice(Math.max(0, this.lines.length - count));
+  }
+
+  /** The whole trace text: header and events, each line ending in `\n`. */
+  text(): string {
+    return this.lines.length === 0 ? `${TRACE_HEADER}\n` : `${TRACE_HEADER}\n${this.lines.join('\n')}\n`;
+  }
+}

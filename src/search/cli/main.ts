@@ -1,0 +1,59 @@
+import yargs from 'yargs';
+import { listCommand } from './commands/list.js';
+import { runCommand } from './commands/run.js';
+import { processOutput, type Output } from './output.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+interface CommandModule {
+  readonly command: string | readonly string[];
+  readonly describe: string;
+  readonly builder: unknown;
+  readonly handler: (args: any) => Promise<number>;
+}
+
+/**
+ * Runs the `mar` command line on `argv` (without the node and script words) and returns the exit
+ * code: 0 as expected, 1 for an unexpected failure, 2 for bad usage or input (one line on stderr).
+ */
+export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const commands: CommandModule[] = [runCommand(output), listCommand(output)];
+  let parser = yargs([...argv])
+    .scriptName('mar')
+    .usage('$0 <command> [options]\n\nDeterministic simulation testing and swarm fuzzing for TypeScript services.')
+    .strict()
+    .demandCommand(1, 'name a command; see mar --help')
+    .exitProcess(false)
+    .help()
+    .alias('help', 'h')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  for (const module of commands) {
+    parser = parser.command({
+      command: module.command as string | string[],
+      describe: module.describe,
+      builder: module.builder as never,
+      handler: async (args: unknown) => {
+        exitCode = await module.handler(args);
+      },
+    });
+  }
+  try {
+    await parser.parseAsync();
+    return exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.stderr(`mar: ${error.message.split('\n')[0]}`);
+      return EXIT.usage;
+    }
+    if (error instanceof Error && error.name === 'YError') {
+      output.stderr(`mar: ${error.message.split('\n')[0]}`);
+      return EXIT.usage;
+    }
+    output.stderr(`mar: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return EXIT.failed;
+  }
+}
