@@ -1,3 +1,4 @@
+import { microtasksDrained } from './_internals/after-microtasks.js';
 import { drive, type PhaseOutcome } from './_internals/drive.js';
 import type { ChoiceSource } from './choice-source.js';
 import type { Case } from './define-case.js';
@@ -17,6 +18,12 @@ export interface RunOnceOptions {
   readonly extraAttributes?: ReadonlyArray<readonly [string, string | number | bigint | boolean]>;
   /** Called with the world before `init`, so subsystems can apply a fault profile. */
   readonly prepare?: (world: World) => void;
+  /**
+   * Capture stack traces of errors thrown during the run (default true). The fuzz path turns
+   * this off, because building stacks dominates the cost of a failing seed, and re-runs a
+   * failing seed with stacks when it reports it.
+   */
+  readonly captureStacks?: boolean;
 }
 
 /** How one run failed. */
@@ -44,6 +51,18 @@ export interface RunOutcome {
  * runs it twice and compares.
  */
 export async function runOnce(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
+  if (options.captureStacks !== false) return runWorld(c, options);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await runWorld(c, options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
+  const compiled = compile(c);
   const world = new World({
     seed: options.seed,
     tickNs: c.tickNs,
@@ -53,7 +72,10 @@ export async function runOnce(c: Case, options: RunOnceOptions): Promise<RunOutc
   });
   let failure: RunFailure | undefined;
   try {
-    writeRunMetadata(world, c, options);
+    for (const line of compiled.metadata) world.emit(line);
+    for (const [key, value] of options.extraAttributes ?? []) {
+      world.emit(`run.attribute key=${key} value=${formatAttributeValue(value, 'run.attribute')}`);
+    }
     options.prepare?.(world);
   } catch (error) {
     failure = failureOf({ status: 'error', error }, 'init', undefined, world);
@@ -62,7 +84,8 @@ export async function runOnce(c: Case, options: RunOnceOptions): Promise<RunOutc
   let state: unknown;
   let initialized = false;
   if (failure === undefined) {
-    const init = await drive(world, () => c.init(world));
+    let init = drive(world, () => c.init(world));
+    if (init instanceof Promise) init = await init;
     if (init.status === 'ok') {
       state = init.value;
       initialized = true;
@@ -71,39 +94,58 @@ export async function runOnce(c: Case, options: RunOnceOptions): Promise<RunOutc
     }
   }
   if (failure === undefined) {
-    const scenario = await drive(world, () => c.scenario(state));
+    let scenario = drive(world, () => c.scenario(state));
+    if (scenario instanceof Promise) scenario = await scenario;
     if (scenario.status !== 'ok') failure = failureOf(scenario, 'scenario', undefined, world);
   }
   if (failure === undefined) {
-    for (const check of c.checks) {
-      const outcome = await drive(world, () => check.check(state));
+    for (let i = 0; i < c.checks.length; i++) {
+      const check = c.checks[i]!;
+      let outcome = drive(world, () => check.check(state));
+      if (outcome instanceof Promise) outcome = await outcome;
       if (outcome.status !== 'ok') {
-        failure = failureOf(outcome, 'check', check.name, world);
+        failure = failureOf(outcome, 'check', check.name, world, compiled.checkNames[i]);
         break;
       }
-      emitIfOpen(world, `check.pass name=${encodeTraceText(check.name)}`);
+      emitIfOpen(world, `check.pass name=${compiled.checkNames[i]}`);
     }
   }
   if (initialized && c.deinit !== undefined) {
     const deinit = c.deinit;
-    const outcome = await drive(world, () => deinit(state));
+    let outcome = drive(world, () => deinit(state));
+    if (outcome instanceof Promise) outcome = await outcome;
     if (outcome.status !== 'ok' && failure === undefined) failure = failureOf(outcome, 'deinit', undefined, world);
   }
+  // Let work the run left runnable (a fire-and-forget promise chain) finish while the world is
+  // still open, so it never throws into the void after close; work waiting on time never resumes.
+  world.stopTime();
+  await microtasksDrained();
   const eventCount = world.trace.eventCount;
   const finalNs = world.nowNs;
   world.close();
   return { trace: world.trace.text(), eventCount, finalNs, failure };
 }
 
-function writeRunMetadata(world: World, c: Case, options: RunOnceOptions): void {
-  world.emit(`run.name value=${encodeTraceText(c.name)}`);
-  for (const tag of c.tags) world.emit(`run.tag value=${encodeTraceText(tag)}`);
-  for (const key in c.attributes) {
-    world.emit(`run.attribute key=${key} value=${formatAttributeValue(c.attributes[key]!, 'run.attribute')}`);
+/** Trace lines that depend only on the case, formatted once per case. */
+interface CompiledCase {
+  readonly metadata: readonly string[];
+  /** Check names in trace (encoded) form. */
+  readonly checkNames: readonly string[];
+}
+
+const compiledCases = new WeakMap<Case, CompiledCase>();
+
+function compile(c: Case): CompiledCase {
+  let compiled = compiledCases.get(c);
+  if (compiled === undefined) {
+    const metadata = [`run.name value=${encodeTraceText(c.name)}`, ...c.tags.map((tag) => `run.tag value=${encodeTraceText(tag)}`)];
+    for (const key in c.attributes) {
+      metadata.push(`run.attribute key=${key} value=${formatAttributeValue(c.attributes[key]!, 'run.attribute')}`);
+    }
+    compiled = { metadata, checkNames: c.checks.map((check) => encodeTraceText(check.name)) };
+    compiledCases.set(c, compiled);
   }
-  for (const [key, value] of options.extraAttributes ?? []) {
-    world.emit(`run.attribute key=${key} value=${formatAttributeValue(value, 'run.attribute')}`);
-  }
+  return compiled;
 }
 
 /** Turns a failed phase into a run failure and writes its trace event (when the world still accepts events). */
@@ -112,8 +154,9 @@ function failureOf(
   phase: RunPhase,
   checkName: string | undefined,
   world: World,
+  encodedCheckName?: string,
 ): RunFailure {
-  const check = checkName === undefined ? '' : ` name=${encodeTraceText(checkName)}`;
+  const check = encodedCheckName === undefined ? '' : ` name=${encodedCheckName}`;
   if (outcome.status === 'stalled') {
     const failure: RunFailure = {
       kind: 'stalled',

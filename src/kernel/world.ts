@@ -79,6 +79,7 @@ export class World {
   private readonly hookPolicy: BuggifyHookPolicy | undefined;
   private readonly hookStates = new Map<string, boolean>();
   private pumpArmed = false;
+  private timeStopped = false;
   private closed = false;
   private fatalError: MarionetteError | undefined;
   private simulated = false;
@@ -193,19 +194,29 @@ export class World {
 
   /** @internal Resolves at simulated time `dueNs` (>= now). */
   sleepUntil(dueNs: number): Promise<void> {
-    return new Promise((resolve) => this.setTimer(dueNs, resolve));
+    this.assertTimer(dueNs);
+    return new Promise((resolve) => this.pushTimer(dueNs, resolve));
   }
 
   /** @internal Calls `fire` at simulated time `dueNs` (>= now), after the microtask queue drains. */
   setTimer(dueNs: number, fire: () => void): void {
+    this.assertTimer(dueNs);
+    this.pushTimer(dueNs, fire);
+  }
+
+  private pushTimer(dueNs: number, fire: () => void): void {
+    if (this.timeStopped) return; // the run is over: what waits on time never resumes
+    this.timers.push(dueNs, fire);
+    this.arm();
+  }
+
+  private assertTimer(dueNs: number): void {
     this.assertWritable();
     if (!Number.isSafeInteger(dueNs)) {
       this.fail(new ClockOverflow(`world: simulated time ${dueNs} ns is past Number.MAX_SAFE_INTEGER`));
       throw this.fatalError;
     }
     if (dueNs < this.clockNs) throw new InvalidArgument(`world: a timer cannot be set in the past (${dueNs} < ${this.clockNs})`);
-    this.timers.push(dueNs, fire);
-    this.arm();
   }
 
   /** @internal Registers a handler called at every tick boundary as time passes. */
@@ -226,6 +237,15 @@ export class World {
   /** @internal The error that stopped this world (event limit, clock overflow), if any. */
   get fatal(): MarionetteError | undefined {
     return this.fatalError;
+  }
+
+  /**
+   * @internal Stops time: pending timers are dropped and never fire, so activities waiting on
+   * them never resume. Activities already runnable still run (see the runner's final drain).
+   */
+  stopTime(): void {
+    this.timeStopped = true;
+    this.timers.clear();
   }
 
   /** @internal Ends the world: timers are dropped and further use throws. */

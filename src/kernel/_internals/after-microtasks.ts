@@ -11,3 +11,8 @@
 export function afterMicrotasks(callback: () => void): void {
   queueMicrotask(() => process.nextTick(callback));
 }
+
+/** Resolves once the microtask queue has drained (see {@link afterMicrotasks}). */
+export function microtasksDrained(): Promise<void> {
+  return new Promise((resolve) => afterMicrotasks(resolve));
+}

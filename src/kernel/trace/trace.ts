@@ -10,14 +10,16 @@ export const TRACE_HEADER = 'marionette.trace format=text version=0';
  * before anything is written, so a trace never holds a half-written or ambiguous line.
  */
 export class Trace {
-  private readonly lines: string[] = [];
+  /** Event lines, each ending in a newline, built by concatenation (V8 ropes; flattened once). */
+  private body = '';
+  private count = 0;
 
   /** @param maxEvents the most events this trace accepts; more is a runaway run. */
   constructor(readonly maxEvents: number) {}
 
   /** Events recorded so far. */
   get eventCount(): number {
-    return this.lines.length;
+    return this.count;
   }
 
   /** Records a structured event; text values are percent-encoded. */
@@ -36,20 +38,16 @@ export class Trace {
    * This is the hot path for world-generated events; it does no validation.
    */
   append(body: string): void {
-    const index = this.lines.length;
+    const index = this.count;
     if (index >= this.maxEvents) {
       throw new EventLimitExceeded(`trace: the run recorded more than maxEvents=${this.maxEvents} events`);
     }
-    this.lines.push(`event=${index} ${body}`);
-  }
-
-  /** The last `count` event lines (without the header). */
-  tail(count: number): string[] {
-    return this.lines.slice(Math.max(0, this.lines.length - count));
+    this.body += `event=${index} ${body}\n`;
+    this.count = index + 1;
   }
 
   /** The whole trace text: header and events, each line ending in `\n`. */
   text(): string {
-    return this.lines.length === 0 ? `${TRACE_HEADER}\n` : `${TRACE_HEADER}\n${this.lines.join('\n')}\n`;
+    return `${TRACE_HEADER}\n${this.body}`;
   }
 }

@@ -1,0 +1,41 @@
+/** Kernel figures: seeds per second of the fuzz path and of runCase against the bare logic. */
+import { runCase } from '../src/index.js';
+import { findBuiltinCase } from '../src/examples/registry.js';
+import { runOnce } from '../src/kernel/run-once.js';
+import { bareIdempotencyBug, bareRetryQueueBug } from './bare-examples.js';
+import { formatRate, sideBySide } from './measure.js';
+
+/**
+ * Seeds per second of each bug example four ways, measured side by side: the bare logic whose
+ * check only returns (`bareReturn`), the bare logic whose check throws the example's error as
+ * test code would (`bareThrow`), one traced run (the fuzz path), and `runCase` (two runs + compare).
+ */
+export async function kernelBench(roundMs: number): Promise<string[]> {
+  const lines = ['## kernel: seeds/s in one process (median of 3 interleaved rounds)'];
+  const pairs = [
+    ['retry-queue-bug', bareRetryQueueBug],
+    ['idempotency-bug', bareIdempotencyBug],
+  ] as const;
+  for (const [name, bare] of pairs) {
+    const c = findBuiltinCase(name)!;
+    const rate = await sideBySide(
+      {
+        bareReturn: (i) => bare(i, 'return'),
+        bareThrow: (i) => bare(i, 'throw'),
+        fuzzPath: (i) => runOnce(c, { seed: BigInt(i), captureStacks: false }),
+        runCase: (i) => runCase(c, { seed: i }),
+      },
+      3,
+      roundMs,
+    );
+    const cost = (r: number, base: number) => `${(base / r).toFixed(1)}x`;
+    lines.push(
+      `${name}: bare logic ${formatRate(rate.bareReturn!)} (check returns), ${formatRate(rate.bareThrow!)} (check throws)`,
+      `  fuzz path (one traced run): ${formatRate(rate.fuzzPath!)} = ${cost(rate.fuzzPath!, rate.bareReturn!)} the cost of ` +
+        `bare-returning, ${cost(rate.fuzzPath!, rate.bareThrow!)} of bare-throwing (target <= 4x)`,
+      `  runCase (two runs + compare): ${formatRate(rate.runCase!)} = ${cost(rate.runCase!, rate.bareReturn!)} / ` +
+        `${cost(rate.runCase!, rate.bareThrow!)} (target <= 10x)`,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,35 @@
+/** Small measuring helpers: every figure is operations per second of wall time. */
+
+/** Runs `op(i)` for about `durationMs` after a warm-up; returns operations per second. */
+export async function opsPerSecond(op: (i: number) => unknown, durationMs: number): Promise<number> {
+  for (let i = 0; i < 2000; i++) await op(i);
+  let count = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < durationMs) {
+    for (let j = 0; j < 500; j++) await op(count++);
+    elapsed = performance.now() - start;
+  }
+  return (count / elapsed) * 1000;
+}
+
+/**
+ * Measures several operations side by side: rounds of each in turn, so machine drift affects all
+ * alike; returns the median rate of each.
+ */
+export async function sideBySide(ops: Record<string, (i: number) => unknown>, rounds: number, roundMs: number): Promise<Record<string, number>> {
+  const rates: Record<string, number[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, op] of Object.entries(ops)) (rates[name] ??= []).push(await opsPerSecond(op, roundMs));
+  }
+  return Object.fromEntries(Object.entries(rates).map(([name, list]) => [name, median(list)]));
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+export function formatRate(rate: number): string {
+  return `${Math.round(rate).toLocaleString('en-US')}/s`;
+}
