@@ -3,7 +3,7 @@
  * a bare xoshiro128** generator and plain string lines. The bench runs the examples' own service
  * classes against this to measure what the harness costs on top of the scenario logic itself.
  */
-import type { BuggifyRate, Env, TraceFields } from '../src/index.js';
+import type { BuggifyRate, Disk, Env, TraceFields } from '../src/index.js';
 
 export class BareEnv implements Env {
   nowNs = 0;
@@ -43,6 +43,10 @@ export class BareEnv implements Env {
     let line = name;
     if (fields !== undefined) for (const key in fields) line += ` ${key}=${String(fields[key])}`;
     this.lines.push(line);
+  }
+
+  get disk(): Disk {
+    throw new Error('the bare env has no disk');
   }
 
   text(): string {

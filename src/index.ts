@@ -20,10 +20,43 @@ export {
   type WorldOptions,
   type UntracedRandom,
   type BuggifyHookPolicy,
+  type TickListener,
 } from './kernel/world.js';
 export type { Env, Control, Clock, Random, Simulation, SimulateOptions } from './kernel/simulation-types.js';
 export { createProductionEnv, type ProductionEnvOptions } from './kernel/production-env.js';
 export { BuggifyRate } from './faults/buggify-rate.js';
+
+// Network
+export type {
+  Endpoint,
+  Envelope,
+  NetworkOptions,
+  NetworkControl,
+  NetworkFaults,
+  LossinessFaults,
+  LatencyFaults,
+  ClogFaults,
+  PartitionDynamics,
+  DropReason,
+} from './faults/network/network-types.js';
+
+// Disk
+export type { Disk, DiskRead, DiskWrite, DiskOptions, DiskFaults, DiskControl } from './faults/disk/disk-types.js';
+export { createProductionDisk, type ProductionDisk, type ProductionDiskOptions } from './faults/disk/production-disk.js';
+
+// Fault profiles
+export {
+  NONE_PROFILE,
+  normalizeProfile,
+  type FaultProfile,
+  type ProfileInput,
+  type PartialProfile,
+  type NetworkFaultProfile,
+  type DiskFaultProfile,
+  type BuggifyProfile,
+  type RateText,
+} from './faults/profiles/fault-profile.js';
+export { resolveProfile, expandSwarmProfile, SMOKE_PROFILE } from './faults/profiles/resolve-profile.js';
 
 // Traces
 export { TRACE_HEADER } from './kernel/trace/trace.js';
@@ -62,3 +95,4 @@ export {
   EventLimitExceeded,
   WorldMisuse,
 } from './kernel/errors.js';
+export { InvalidNode, DiskCrashed, DiskIoError, CodecError } from './faults/errors.js';

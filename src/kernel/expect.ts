@@ -5,6 +5,8 @@ import { formatSeed, parseSeed, SEED_MAX, type SeedInput } from './parse-seed.js
 import { runCase } from './run-case.js';
 import { runOnce } from './run-once.js';
 import type { RunReport } from './run-report.js';
+import type { ProfileInput } from '../faults/profiles/fault-profile.js';
+import { resolveProfile } from '../faults/profiles/resolve-profile.js';
 
 /** Thrown by `expectPass`, `expectFailure` and `expectFuzz`; carries the report that failed the expectation. */
 export class ExpectationFailed extends MarionetteError {
@@ -24,7 +26,7 @@ const TRACE_TAIL_LINES = 12;
  * Runs a case twice with `seed` (see `runCase`) and throws {@link ExpectationFailed} unless it passed.
  * @returns the passing report.
  */
-export async function expectPass(c: Case, options: { readonly seed: SeedInput }): Promise<RunReport> {
+export async function expectPass(c: Case, options: { readonly seed: SeedInput; readonly profile?: ProfileInput }): Promise<RunReport> {
   const report = await runCase(c, options);
   if (!report.passed) throw new ExpectationFailed(`expectPass: ${describeFailure(report)}`, report);
   return report;
@@ -33,6 +35,8 @@ export async function expectPass(c: Case, options: { readonly seed: SeedInput })
 /** Options of {@link expectFailure}. */
 export interface ExpectFailureOptions {
   readonly seed: SeedInput;
+  /** The fault profile (default `none`). */
+  readonly profile?: ProfileInput;
   /** Require this failure kind. By default any kind but `determinism_mismatch` is accepted. */
   readonly kind?: FailureKind;
   /** Require this check to be the one that failed. */
@@ -66,6 +70,8 @@ export interface ExpectFuzzOptions {
   readonly seed?: SeedInput;
   /** How many consecutive seeds to run (default 100). */
   readonly seeds?: number;
+  /** The fault profile of every seed: `none` (default), `smoke`, `swarm` (expanded per seed) or an object. */
+  readonly profile?: ProfileInput;
 }
 
 /** What a passing `expectFuzz` ran. */
@@ -95,9 +101,10 @@ export async function expectFuzz(c: Case, options: ExpectFuzzOptions = {}): Prom
   for (let i = 0; i < seeds; i++) {
     if (i > 0 && i % YIELD_EVERY_SEEDS === 0) await new Promise((resolve) => setImmediate(resolve));
     const seed = firstSeed + BigInt(i);
-    const outcome = await runOnce(c, { seed });
+    const profile = resolveProfile(options.profile, seed);
+    const outcome = await runOnce(c, { seed, profile, captureStacks: false });
     if (outcome.failure !== undefined) {
-      const report = await runCase(c, { seed });
+      const report = await runCase(c, { seed, profile: options.profile });
       throw new ExpectationFailed(
         `expectFuzz: ${c.name} failed on seed ${report.seedText} (seed ${i + 1} of ${seeds} from ${formatSeed(firstSeed)})\n` +
           describeFailure(report),

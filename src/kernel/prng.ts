@@ -17,7 +17,7 @@ export const MAX_INT_BOUND = TWO_53;
  * Seeding from a u64 seed with low word `lo` and high word `hi` (`fmix32` is MurmurHash3's
  * finalizer, a bijection on u32):
  * ```
- * s0 = fmix32(lo ^ 0x9E3779B9)
+ * s0 = fmix32(lo ^ 0x9E3779B9 ^ (stream ? fmix32(stream ^ 0x632BE5AB) : 0))
  * s1 = fmix32(hi ^ s0 ^ 0x85EBCA6B)
  * s2 = fmix32(s0 ^ rotl(s1, 16) ^ 0xC2B2AE35)
  * s3 = fmix32(s1 ^ rotl(s2, 16) ^ 0x27D4EB2F)
@@ -44,11 +44,15 @@ export class Prng {
     }
   }
 
-  /** A generator seeded from a u64 seed (see the class documentation for the mapping). */
-  static fromSeed(seed: bigint): Prng {
+  /**
+   * A generator seeded from a u64 seed (see the class documentation for the mapping). `stream`
+   * selects one of 2^32 streams of the same seed (default 0, the world's own stream); it is mixed
+   * into `s0`, and within one stream two seeds never share a state.
+   */
+  static fromSeed(seed: bigint, stream = 0): Prng {
     const lo = Number(seed & 0xffffffffn);
     const hi = Number((seed >> 32n) & 0xffffffffn);
-    const s0 = fmix32(lo ^ 0x9e3779b9);
+    const s0 = fmix32(lo ^ 0x9e3779b9 ^ (stream === 0 ? 0 : fmix32(stream ^ 0x632be5ab)));
     const s1 = fmix32(hi ^ s0 ^ 0x85ebca6b);
     const s2 = fmix32(s0 ^ rotl(s1, 16) ^ 0xc2b2ae35);
     const s3 = fmix32(s1 ^ rotl(s2, 16) ^ 0x27d4eb2f);

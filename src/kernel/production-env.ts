@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { BuggifyRate } from '../faults/buggify-rate.js';
 import { assertHookName } from '../faults/buggify-hook.js';
+import type { Disk } from '../faults/disk/disk-types.js';
+import { createProductionDisk, type ProductionDiskOptions } from '../faults/disk/production-disk.js';
+import { WorldMisuse } from './errors.js';
 import { parseSeed, type SeedInput } from './parse-seed.js';
 import { Prng } from './prng.js';
 import { assertDurationNs } from './simulation.js';
@@ -13,6 +16,8 @@ export interface ProductionEnvOptions {
   readonly seed?: SeedInput;
   /** Receives every recorded event as `name k=v ...` (default: dropped). */
   readonly record?: (line: string) => void;
+  /** A real disk under `root` (see `createProductionDisk`); without it `env.disk` throws. */
+  readonly disk?: ProductionDiskOptions;
 }
 
 /**
@@ -37,9 +42,14 @@ export function createProductionEnv(options: ProductionEnvOptions = {}): Env {
     intLessThan: (bound) => prng.intLessThan(bound),
     bool: () => prng.bool(),
   };
+  const disk = options.disk === undefined ? undefined : createProductionDisk(options.disk);
   return {
     clock,
     random,
+    get disk(): Disk {
+      if (disk === undefined) throw new WorldMisuse('env.disk: this production env has no disk; pass { disk: { root } } to createProductionEnv');
+      return disk;
+    },
     buggify(hook: string, rate: BuggifyRate): boolean {
       assertHookName(hook, 'buggify');
       BuggifyRate.from(rate, 'buggify');

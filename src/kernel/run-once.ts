@@ -5,19 +5,17 @@ import type { Case } from './define-case.js';
 import { describeError, type FailureKind, type RunPhase } from './failure.js';
 import { encodeTraceText } from './trace/escape.js';
 import { formatAttributeValue } from './trace/run-attribute.js';
-import { World, type BuggifyHookPolicy } from './world.js';
+import { World } from './world.js';
+import { NONE_PROFILE, type FaultProfile } from '../faults/profiles/fault-profile.js';
+import { profileAttributes } from '../faults/profiles/profile-attributes.js';
 
 /** Options of one traced run. */
 export interface RunOnceOptions {
   readonly seed: bigint;
+  /** The run's concrete fault profile (default `none`). */
+  readonly profile?: FaultProfile;
   /** Decisions come from here instead of the seeded PRNG (minimizer replay). */
   readonly choices?: ChoiceSource;
-  /** Per-hook BUGGIFY enablement (fault profiles). */
-  readonly hookPolicy?: BuggifyHookPolicy;
-  /** Run attributes written after the case's own (the expanded fault profile). */
-  readonly extraAttributes?: ReadonlyArray<readonly [string, string | number | bigint | boolean]>;
-  /** Called with the world before `init`, so subsystems can apply a fault profile. */
-  readonly prepare?: (world: World) => void;
   /**
    * Capture stack traces of errors thrown during the run (default true). The fuzz path turns
    * this off, because building stacks dominates the cost of a failing seed, and re-runs a
@@ -63,23 +61,11 @@ export async function runOnce(c: Case, options: RunOnceOptions): Promise<RunOutc
 
 async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
   const compiled = compile(c);
-  const world = new World({
-    seed: options.seed,
-    tickNs: c.tickNs,
-    maxEvents: c.maxEvents,
-    choices: options.choices,
-    hookPolicy: options.hookPolicy,
-  });
+  const profile = options.profile ?? NONE_PROFILE;
+  const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents: c.maxEvents, choices: options.choices, profile });
   let failure: RunFailure | undefined;
-  try {
-    for (const line of compiled.metadata) world.emit(line);
-    for (const [key, value] of options.extraAttributes ?? []) {
-      world.emit(`run.attribute key=${key} value=${formatAttributeValue(value, 'run.attribute')}`);
-    }
-    options.prepare?.(world);
-  } catch (error) {
-    failure = failureOf({ status: 'error', error }, 'init', undefined, world);
-  }
+  for (const line of compiled.metadata) world.emit(line);
+  for (const line of profileLines(profile)) world.emit(line);
 
   let state: unknown;
   let initialized = false;
@@ -146,6 +132,18 @@ function compile(c: Case): CompiledCase {
     compiledCases.set(c, compiled);
   }
   return compiled;
+}
+
+const profileLineCache = new WeakMap<FaultProfile, readonly string[]>();
+
+/** The `run.attribute` lines of a profile (cached per profile object). */
+function profileLines(profile: FaultProfile): readonly string[] {
+  let lines = profileLineCache.get(profile);
+  if (lines === undefined) {
+    lines = profileAttributes(profile).map(([key, value]) => `run.attribute key=${key} value=${formatAttributeValue(value, 'run.attribute')}`);
+    profileLineCache.set(profile, lines);
+  }
+  return lines;
 }
 
 /** Turns a failed phase into a run failure and writes its trace event (when the world still accepts events). */

@@ -1,4 +1,6 @@
 import type { BuggifyRate } from '../faults/buggify-rate.js';
+import type { Disk, DiskControl, DiskOptions } from '../faults/disk/disk-types.js';
+import type { Endpoint, NetworkControl, NetworkOptions } from '../faults/network/network-types.js';
 import type { TraceFields } from './trace/record-format.js';
 
 /** Time as production-shaped code sees it. */
@@ -32,6 +34,8 @@ export interface Env {
   buggify(hook: string, rate: BuggifyRate): boolean;
   /** Records a trace event: `record('comp.action', { k: v })`, `record('comp.action k=v')` or `record('comp.done')`. */
   record(nameOrRaw: string, fields?: TraceFields): void;
+  /** The disk (when one is configured; reading it otherwise throws a clear error). */
+  readonly disk: Disk;
 }
 
 /** Harness-only control of a simulation: moves time and (with subsystems) injects faults. */
@@ -40,10 +44,19 @@ export interface Control {
   tick(): Promise<void>;
   /** Advances simulated time by `durationNs`, firing every timer due on the way. */
   runFor(durationNs: number): Promise<void>;
+  /** Network faults and topology (when the simulation has a network). */
+  readonly network: NetworkControl;
+  /** Disk faults, crash and restart (when the simulation has a disk). */
+  readonly disk: DiskControl;
 }
 
 /** Options of `world.simulate`. */
-export interface SimulateOptions {}
+export interface SimulateOptions {
+  /** A simulated network of typed endpoints. */
+  readonly network?: NetworkOptions;
+  /** A simulated disk. */
+  readonly disk?: DiskOptions;
+}
 
 /** What `world.simulate` returns. */
 export interface Simulation {
@@ -51,4 +64,6 @@ export interface Simulation {
   readonly env: Env;
   /** Harness-only control. */
   readonly control: Control;
+  /** The typed endpoint of `node` (requires a network). Messages are delivered as the same objects: treat them as immutable. */
+  endpoint<Message>(node: number): Endpoint<Message>;
 }

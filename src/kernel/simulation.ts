@@ -1,5 +1,13 @@
 import type { BuggifyRate } from '../faults/buggify-rate.js';
-import { InvalidArgument, describeValue } from './errors.js';
+import type { Disk, DiskControl } from '../faults/disk/disk-types.js';
+import { SimDisk } from '../faults/disk/sim-disk.js';
+import { SimDiskControl } from '../faults/disk/sim-disk-control.js';
+import type { Endpoint, NetworkControl } from '../faults/network/network-types.js';
+import { SimEndpoint } from '../faults/network/sim-endpoint.js';
+import { SimNetwork } from '../faults/network/sim-network.js';
+import { SimNetworkControl } from '../faults/network/sim-network-control.js';
+import { diskFaultsOf, networkFaultsOf } from '../faults/profiles/apply-profile.js';
+import { InvalidArgument, WorldMisuse, describeValue } from './errors.js';
 import type { Clock, Control, Env, Random, SimulateOptions, Simulation } from './simulation-types.js';
 import type { TraceFields } from './trace/record-format.js';
 import type { World } from './world.js';
@@ -50,9 +58,16 @@ class SimEnv implements Env {
   readonly clock: Clock;
   readonly random: Random;
 
-  constructor(private readonly world: World) {
+  constructor(
+    private readonly world: World,
+    private readonly simDisk: SimDisk | undefined,
+  ) {
     this.clock = new SimClock(world);
     this.random = new SimRandom(world);
+  }
+
+  get disk(): Disk {
+    return this.simDisk ?? notConfigured('env.disk', 'disk');
   }
 
   buggify(hook: string, rate: BuggifyRate): boolean {
@@ -65,7 +80,25 @@ class SimEnv implements Env {
 }
 
 class SimControl implements Control {
-  constructor(private readonly world: World) {}
+  private readonly networkControl: NetworkControl | undefined;
+  private readonly diskControl: DiskControl | undefined;
+
+  constructor(
+    private readonly world: World,
+    network: SimNetwork | undefined,
+    disk: SimDisk | undefined,
+  ) {
+    this.networkControl = network === undefined ? undefined : new SimNetworkControl(network);
+    this.diskControl = disk === undefined ? undefined : new SimDiskControl(disk);
+  }
+
+  get network(): NetworkControl {
+    return this.networkControl ?? notConfigured('control.network', 'network');
+  }
+
+  get disk(): DiskControl {
+    return this.diskControl ?? notConfigured('control.disk', 'disk');
+  }
 
   tick(): Promise<void> {
     const untilNs = this.world.nowNs + this.world.tickNs;
@@ -81,7 +114,30 @@ class SimControl implements Control {
   }
 }
 
-/** Builds the simulation of a world (called once, by `world.simulate`). */
-export function createSimulation(world: World, _options: SimulateOptions): Simulation {
-  return { env: new SimEnv(world), control: new SimControl(world) };
+/**
+ * Builds the simulation of a world (called once, by `world.simulate`): the network and disk the
+ * options ask for, with the faults of the world's profile applied.
+ */
+export function createSimulation(world: World, options: SimulateOptions): Simulation {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgument(`world.simulate: expected an options object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'network' && key !== 'disk') throw new InvalidArgument(`world.simulate: unknown option ${key}`);
+  }
+  const network = options.network === undefined ? undefined : new SimNetwork(world, options.network, networkFaultsOf(world.profile, world.tickNs));
+  const disk = options.disk === undefined ? undefined : new SimDisk(world, options.disk, diskFaultsOf(world.profile));
+  return {
+    env: new SimEnv(world, disk),
+    control: new SimControl(world, network, disk),
+    endpoint<Message>(node: number): Endpoint<Message> {
+      const net = network ?? notConfigured('endpoint', 'network');
+      net.assertNode(node, 'endpoint');
+      return new SimEndpoint<Message>(net, node);
+    },
+  };
+}
+
+function notConfigured(what: string, option: string): never {
+  throw new WorldMisuse(`${what}: this simulation has no ${option}; pass { ${option}: { ... } } to world.simulate`);
 }

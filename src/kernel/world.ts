@@ -1,7 +1,7 @@
 import { BuggifyRate } from '../faults/buggify-rate.js';
 import { assertHookName } from '../faults/buggify-hook.js';
 import { afterMicrotasks } from './_internals/after-microtasks.js';
-import { TimerQueue } from './_internals/timer-queue.js';
+import { TimerQueue, type Timer } from './_internals/timer-queue.js';
 import type { ChoiceSource } from './choice-source.js';
 import { ClockOverflow, EventLimitExceeded, InvalidArgument, MarionetteError, WorldMisuse, describeValue } from './errors.js';
 import { formatSeed, parseSeed, type SeedInput } from './parse-seed.js';
@@ -9,6 +9,8 @@ import { Prng } from './prng.js';
 import type { TraceFields } from './trace/record-format.js';
 import { Trace } from './trace/trace.js';
 import { createSimulation } from './simulation.js';
+import { NONE_PROFILE, type FaultProfile } from '../faults/profiles/fault-profile.js';
+import { hookPolicy } from '../faults/profiles/hook-policy.js';
 import type { Simulation, SimulateOptions } from './simulation-types.js';
 
 /** Default simulated tick: 1 ms. */
@@ -31,7 +33,12 @@ export interface WorldOptions {
    * a recorded or edited choice sequence here.
    */
   readonly choices?: ChoiceSource;
-  /** Decides, per BUGGIFY hook and for the whole run, whether the hook may fire. Default: all may. */
+  /**
+   * The run's fault profile (default `none`): `simulate` applies its network and disk faults, and
+   * its BUGGIFY part decides which hooks may fire (unless `hookPolicy` is given).
+   */
+  readonly profile?: FaultProfile;
+  /** Decides, per BUGGIFY hook and for the whole run, whether the hook may fire. Default: the profile's. */
   readonly hookPolicy?: BuggifyHookPolicy;
 }
 
@@ -39,6 +46,14 @@ export interface WorldOptions {
 export interface BuggifyHookPolicy {
   /** Called the first time `hook` is evaluated in a run; may draw from `choices`. */
   enabled(hook: string, choices: ChoiceSource): boolean;
+}
+
+/** A subsystem whose faults evolve with time (random clogs, automatic partitions). */
+export interface TickListener {
+  /** Whether `tick` has anything to do; while no listener wants ticks, time jumps over them. */
+  readonly wantsTicks: boolean;
+  /** Called at every tick boundary, with the clock at that boundary. */
+  tick(nowNs: number): void;
 }
 
 /** Random draws that are not written to the trace, for hot internal use. */
@@ -70,11 +85,13 @@ export class World {
   readonly trace: Trace;
   /** @internal Where every decision comes from. */
   readonly choices: ChoiceSource;
+  /** The run's fault profile. */
+  readonly profile: FaultProfile;
 
   private clockNs = 0;
   private nextTickNs: number;
   private readonly timers = new TimerQueue();
-  private readonly tickHandlers: Array<(nowNs: number) => void> = [];
+  private readonly tickListeners: TickListener[] = [];
   private readonly idleWatchers = new Set<() => void>();
   private readonly hookPolicy: BuggifyHookPolicy | undefined;
   private readonly hookStates = new Map<string, boolean>();
@@ -98,7 +115,8 @@ export class World {
     this.nextTickNs = tickNs;
     this.trace = new Trace(maxEvents);
     this.choices = options.choices ?? Prng.fromSeed(this.seed);
-    this.hookPolicy = options.hookPolicy;
+    this.profile = options.profile ?? NONE_PROFILE;
+    this.hookPolicy = options.hookPolicy ?? hookPolicy(this.profile.buggify);
     const choices = this.choices;
     this.untraced = {
       intLessThan: (bound) => choices.intLessThan(bound),
@@ -198,16 +216,23 @@ export class World {
     return new Promise((resolve) => this.pushTimer(dueNs, resolve));
   }
 
-  /** @internal Calls `fire` at simulated time `dueNs` (>= now), after the microtask queue drains. */
-  setTimer(dueNs: number, fire: () => void): void {
+  /**
+   * @internal Calls `fire` at simulated time `dueNs` (>= now), after the microtask queue drains.
+   * Returns a function that cancels the timer; a cancelled timer never moves time.
+   */
+  setTimer(dueNs: number, fire: () => void): () => void {
     this.assertTimer(dueNs);
-    this.pushTimer(dueNs, fire);
+    const timer = this.pushTimer(dueNs, fire);
+    return () => {
+      if (timer !== undefined) timer.cancelled = true;
+    };
   }
 
-  private pushTimer(dueNs: number, fire: () => void): void {
-    if (this.timeStopped) return; // the run is over: what waits on time never resumes
-    this.timers.push(dueNs, fire);
+  private pushTimer(dueNs: number, fire: () => void): Timer | undefined {
+    if (this.timeStopped) return undefined; // the run is over: what waits on time never resumes
+    const timer = this.timers.push(dueNs, fire);
     this.arm();
+    return timer;
   }
 
   private assertTimer(dueNs: number): void {
@@ -219,9 +244,9 @@ export class World {
     if (dueNs < this.clockNs) throw new InvalidArgument(`world: a timer cannot be set in the past (${dueNs} < ${this.clockNs})`);
   }
 
-  /** @internal Registers a handler called at every tick boundary as time passes. */
-  onTick(handler: (nowNs: number) => void): void {
-    this.tickHandlers.push(handler);
+  /** @internal Registers a subsystem whose faults evolve at every tick boundary as time passes. */
+  onTick(listener: TickListener): void {
+    this.tickListeners.push(listener);
   }
 
   /**
@@ -291,7 +316,7 @@ export class World {
   private readonly onDrained = (): void => {
     this.pumpArmed = false;
     if (this.closed) return;
-    const timer = this.timers.pop();
+    const timer = this.timers.popLive();
     if (timer !== undefined) {
       this.advanceTo(timer.dueNs);
       if (this.fatalError === undefined) timer.fire();
@@ -302,17 +327,19 @@ export class World {
   };
 
   private advanceTo(targetNs: number): void {
-    if (this.tickHandlers.length === 0) {
-      if (targetNs >= this.nextTickNs) this.nextTickNs = (Math.floor(targetNs / this.tickNs) + 1) * this.tickNs;
-    } else {
-      while (this.nextTickNs <= targetNs && this.fatalError === undefined) {
-        this.clockNs = this.nextTickNs;
-        this.nextTickNs += this.tickNs;
-        try {
-          for (const handler of this.tickHandlers) handler(this.clockNs);
-        } catch (error) {
-          this.fail(error instanceof MarionetteError ? error : new MarionetteError(String(error)));
-        }
+    const listeners = this.tickListeners;
+    while (this.nextTickNs <= targetNs && this.fatalError === undefined) {
+      if (!listeners.some((listener) => listener.wantsTicks)) {
+        // Nothing evolves with ticks right now: jump straight past the ticks up to the target.
+        this.nextTickNs = (Math.floor(targetNs / this.tickNs) + 1) * this.tickNs;
+        break;
+      }
+      this.clockNs = this.nextTickNs;
+      this.nextTickNs += this.tickNs;
+      try {
+        for (const listener of listeners) if (listener.wantsTicks) listener.tick(this.clockNs);
+      } catch (error) {
+        this.fail(error instanceof MarionetteError ? error : new MarionetteError(String(error)));
       }
     }
     this.clockNs = targetNs;

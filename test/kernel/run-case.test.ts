@@ -155,7 +155,9 @@ describe('runCase: each failure kind', () => {
     expect(report.signature).toBe('determinism_mismatch|-|DeterminismMismatch');
     expect(report.secondTrace).toBeDefined();
     expect(report.trace).not.toBe(report.secondTrace);
-    expect(report.divergence).toEqual({ line: 4, first: 'event=2 leak.counter runs=1', second: 'event=2 leak.counter runs=2' });
+    const lines = report.trace.split('\n');
+    const at = lines.findIndex((line) => line.endsWith('leak.counter runs=1'));
+    expect(report.divergence).toEqual({ line: at + 1, first: lines[at], second: lines[at]!.replace('runs=1', 'runs=2') });
   });
 
   it('determinism_mismatch: Math.random in simulated code', async () => {

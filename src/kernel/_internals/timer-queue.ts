@@ -4,6 +4,8 @@ export interface Timer {
   /** Creation order: timers due at the same time fire in the order they were set. */
   readonly seq: number;
   readonly fire: () => void;
+  /** A cancelled timer is discarded when it reaches the front, without moving time. */
+  cancelled: boolean;
 }
 
 /** A binary min-heap of timers ordered by `(dueNs, seq)`. */
@@ -15,9 +17,9 @@ export class TimerQueue {
     return this.heap.length;
   }
 
-  push(dueNs: number, fire: () => void): void {
+  push(dueNs: number, fire: () => void): Timer {
     const heap = this.heap;
-    const timer: Timer = { dueNs, seq: this.nextSeq++, fire };
+    const timer: Timer = { dueNs, seq: this.nextSeq++, fire, cancelled: false };
     let i = heap.length;
     heap.push(timer);
     while (i > 0) {
@@ -28,10 +30,19 @@ export class TimerQueue {
       i = parent;
     }
     heap[i] = timer;
+    return timer;
   }
 
   peek(): Timer | undefined {
     return this.heap[0];
+  }
+
+  /** Removes and returns the earliest timer that is not cancelled. */
+  popLive(): Timer | undefined {
+    for (;;) {
+      const timer = this.pop();
+      if (timer === undefined || !timer.cancelled) return timer;
+    }
   }
 
   pop(): Timer | undefined {

@@ -1,0 +1,29 @@
+import type { BuggifyHookPolicy } from '../../kernel/world.js';
+import { fmix32 } from '../../kernel/prng.js';
+import type { BuggifyProfile } from './fault-profile.js';
+
+/**
+ * The BUGGIFY hook policy of a profile: a named decision from `hooks`, else
+ * `fmix32(fnv1a(hook) ^ hookSalt) % 100 < hookEnablePercent`. It draws nothing from the world, so
+ * replaying a stored profile makes exactly the same decisions.
+ */
+export function hookPolicy(profile: BuggifyProfile): BuggifyHookPolicy | undefined {
+  if (profile.hookEnablePercent === 100 && Object.keys(profile.hooks).length === 0) return undefined;
+  return {
+    enabled(hook: string): boolean {
+      const named = profile.hooks[hook];
+      if (named !== undefined) return named;
+      return fmix32(fnv1a(hook) ^ profile.hookSalt) % 100 < profile.hookEnablePercent;
+    },
+  };
+}
+
+/** 32-bit FNV-1a over the UTF-16 code units of `text`. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
