@@ -39,6 +39,9 @@ export type {
   PartitionDynamics,
   DropReason,
 } from './faults/network/network-types.js';
+export { CodecTransport, type Codec, type TypedChannel } from './faults/network/codec-transport.js';
+export { createLocalNetwork, type LocalNetwork } from './faults/network/local-network.js';
+export { listenTcpEndpoint, type TcpEndpoint, type TcpEndpointOptions } from './faults/network/tcp-endpoint.js';
 
 // Disk
 export type { Disk, DiskRead, DiskWrite, DiskOptions, DiskFaults, DiskControl } from './faults/disk/disk-types.js';
@@ -57,6 +60,7 @@ export {
   type RateText,
 } from './faults/profiles/fault-profile.js';
 export { resolveProfile, expandSwarmProfile, SMOKE_PROFILE } from './faults/profiles/resolve-profile.js';
+export { faultProfileArbitrary } from './faults/profiles/profile-arbitrary.js';
 
 // Traces
 export { TRACE_HEADER } from './kernel/trace/trace.js';

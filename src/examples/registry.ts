@@ -1,11 +1,49 @@
 import { markBuiltinCase } from '../kernel/case-reference.js';
 import type { Case } from '../kernel/define-case.js';
+import {
+  durableBroadcast,
+  durableBroadcastBug,
+  durableBroadcastSwarm,
+  durableBroadcastSwarmBug,
+} from './durable-broadcast.js';
 import { idempotency, idempotencyBug } from './idempotency.js';
-import { retryQueue, retryQueueBug } from './retry-queue.js';
+import { kvStore, kvStoreBug, kvStoreSwarm, kvStoreSwarmBug } from './kv-store.js';
+import {
+  replicatedRegister,
+  replicatedRegisterBug,
+  replicatedRegisterConflict,
+  replicatedRegisterPartition,
+  replicatedRegisterSwarm,
+  replicatedRegisterSwarmBug,
+} from './replicated-register.js';
+import { retryQueue, retryQueueBug, retryQueueSwarm, retryQueueSwarmBug } from './retry-queue.js';
+import { toyDb } from './toy-db.js';
 
 /** Every built-in example case by the name the command line uses, in listing order. */
 export const BUILTIN_CASES: ReadonlyMap<string, Case> = new Map<string, Case>(
-  [retryQueue, retryQueueBug, idempotency, idempotencyBug].map((c) => [c.name, c]),
+  [
+    retryQueue,
+    retryQueueBug,
+    retryQueueSwarm,
+    retryQueueSwarmBug,
+    idempotency,
+    idempotencyBug,
+    kvStore,
+    kvStoreBug,
+    kvStoreSwarm,
+    kvStoreSwarmBug,
+    replicatedRegister,
+    replicatedRegisterPartition,
+    replicatedRegisterConflict,
+    replicatedRegisterBug,
+    replicatedRegisterSwarm,
+    replicatedRegisterSwarmBug,
+    toyDb,
+    durableBroadcast,
+    durableBroadcastBug,
+    durableBroadcastSwarm,
+    durableBroadcastSwarmBug,
+  ].map((c) => [c.name, c]),
 );
 
 for (const [name, c] of BUILTIN_CASES) markBuiltinCase(c, name);

@@ -60,3 +60,18 @@ describe('retry-queue-bug', () => {
     );
   });
 });
+
+describe('retry-queue-swarm / -swarm-bug', () => {
+  it('the correct queue never double-completes under none, smoke and swarm', async () => {
+    const { failureRate } = await import('./probabilistic.js');
+    for (const profile of ['none', 'smoke', 'swarm'] as const) {
+      expect((await failureRate(findBuiltinCase('retry-queue-swarm')!, profile, 100)).failures).toBe(0);
+    }
+  });
+
+  it('the buggy queue never fails under none and swarm finds the late completion', async () => {
+    const { expectFoundBySwarm } = await import('./probabilistic.js');
+    const report = await expectFoundBySwarm(findBuiltinCase('retry-queue-swarm-bug')!, 200, 200, ['check_failed|job completed at most once|InvariantViolation']);
+    expect(report.trace).toMatch(/queue.complete job=7 worker=[12] accepted=true reason=stale_ack_bug/);
+  });
+});

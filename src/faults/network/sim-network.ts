@@ -245,11 +245,11 @@ export class SimNetwork {
         side[flip] = 1 - side[flip]!;
       }
       const members = (value: number) => [...side.keys()].filter((node) => side[node] === value).join(',');
-      this.world.emit(`network.auto_partition left=${members(0)} right=${members(1)}`);
+      this.world.emit(`network.auto_partition left=${members(0)} right=${members(1)} now_ns=${nowNs}`);
       this.applyPartition(side, true);
     } else if (this.partitionIsAutomatic && !unpartitionRate.isNever && sinceChangeNs >= partitionStabilityMinNs) {
       if (!unpartitionRate.fires(choices.intLessThan(unpartitionRate.denominator))) return;
-      this.world.emit('network.auto_heal');
+      this.world.emit(`network.auto_heal now_ns=${nowNs}`);
       this.clearPartition();
     }
   }

@@ -8,8 +8,8 @@ export const PROFILE_STREAM = 0x50524f46;
 /** Low faults for every run in CI: light loss and jitter, rare disk errors, occasional lost writes on crash. */
 export const SMOKE_PROFILE: FaultProfile = normalizeProfile({
   origin: 'smoke',
-  network: { dropRate: '1/100', minLatencyTicks: 1, latencyJitterTicks: 2 },
-  disk: { readErrorRate: '1/1000', writeErrorRate: '1/1000', crashLostWriteRate: '1/10', crashTornWriteRate: '1/20' },
+  network: { dropRate: '10/1000', minLatencyTicks: 1, latencyJitterTicks: 2 },
+  disk: { readErrorRate: '1/1000', writeErrorRate: '1/1000', crashLostWriteRate: '10/100', crashTornWriteRate: '5/100' },
 });
 
 /**
