@@ -2,10 +2,11 @@
  * `npm run bench`: prints the project's speed and memory figures. Set BENCH_ROUND_MS to change
  * the length of each measuring round (default 700 ms).
  */
+import { faultBench } from './fault-bench.js';
 import { kernelBench } from './kernel-bench.js';
 
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 700);
-const sections = [kernelBench];
+const sections = [kernelBench, faultBench];
 console.log(`marionette-sim bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 for (const section of sections) {
   for (const line of await section(roundMs)) console.log(line);

@@ -30,6 +30,7 @@ export function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-export function formatRate(rate: number): string {
-  return `${Math.round(rate).toLocaleString('en-US')}/s`;
+/** `12,345 seeds/s` */
+export function formatRate(rate: number, unit = 'seeds'): string {
+  return `${Math.round(rate).toLocaleString('en-US')} ${unit}/s`;
 }

@@ -319,7 +319,14 @@ export class World {
     const timer = this.timers.popLive();
     if (timer !== undefined) {
       this.advanceTo(timer.dueNs);
+      // Wake everything due at this instant together, in the order the timers were set; their
+      // continuations then run (in that order) before time moves again.
+      const dueNs = timer.dueNs;
       if (this.fatalError === undefined) timer.fire();
+      for (let next = this.timers.peek(); next !== undefined && next.dueNs === dueNs && this.fatalError === undefined; next = this.timers.peek()) {
+        this.timers.pop();
+        if (!next.cancelled) next.fire();
+      }
       this.arm();
       return;
     }

@@ -93,6 +93,18 @@ const NETWORK_TICKS = [
   'partitionStabilityMinTicks',
   'unpartitionStabilityMinTicks',
 ] as const;
+/** Network fields in their documented order (the order profiles are written in). */
+const NETWORK_KEYS: readonly (keyof NetworkFaultProfile)[] = [
+  'dropRate',
+  'minLatencyTicks',
+  'latencyJitterTicks',
+  'pathClogRate',
+  'pathClogDurationTicks',
+  'partitionRate',
+  'unpartitionRate',
+  'partitionStabilityMinTicks',
+  'unpartitionStabilityMinTicks',
+];
 const DISK_RATES = ['readErrorRate', 'writeErrorRate', 'corruptReadRate', 'crashLostWriteRate', 'crashTornWriteRate'] as const;
 const MAX_TICKS = 1_000_000_000;
 
@@ -136,8 +148,10 @@ export function normalizeProfile(input: PartialProfile, context = 'profile'): Fa
     return value as number;
   };
   const outNetwork: Record<string, unknown> = {};
-  for (const key of NETWORK_RATES) outNetwork[key] = rate(`network.${key}`, network[key] ?? NONE_PROFILE.network[key]);
-  for (const key of NETWORK_TICKS) outNetwork[key] = ticks(`network.${key}`, network[key] ?? NONE_PROFILE.network[key]);
+  for (const key of NETWORK_KEYS) {
+    const value = network[key] ?? NONE_PROFILE.network[key];
+    outNetwork[key] = (NETWORK_RATES as readonly string[]).includes(key) ? rate(`network.${key}`, value) : ticks(`network.${key}`, value);
+  }
   if ((outNetwork.minLatencyTicks as number) < 1) {
     throw new InvalidArgument(`${context}: network.minLatencyTicks must be at least 1, got ${describeValue(outNetwork.minLatencyTicks)}`);
   }

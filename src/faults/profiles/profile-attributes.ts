@@ -6,7 +6,6 @@ import type { FaultProfile } from './fault-profile.js';
  * trace alone says which faults its run could see.
  */
 export function profileAttributes(profile: FaultProfile): Array<readonly [string, string | number]> {
-  const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   const out: Array<readonly [string, string | number]> = [['profile_origin', profile.origin]];
   for (const [key, value] of Object.entries(profile.network)) out.push([`net_${snake(key)}`, value]);
   for (const [key, value] of Object.entries(profile.disk)) out.push([`disk_${snake(key)}`, value]);
@@ -15,4 +14,16 @@ export function profileAttributes(profile: FaultProfile): Array<readonly [string
   const hooks = Object.entries(profile.buggify.hooks);
   if (hooks.length > 0) out.push(['buggify_hooks', hooks.map(([hook, on]) => `${hook}:${on ? 'on' : 'off'}`).join(',')]);
   return out;
+}
+
+const snakeNames = new Map<string, string>();
+
+/** `camelCase` to `snake_case`, memoized (profiles have a fixed set of keys). */
+function snake(key: string): string {
+  let name = snakeNames.get(key);
+  if (name === undefined) {
+    name = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    snakeNames.set(key, name);
+  }
+  return name;
 }

@@ -3,12 +3,14 @@ import { parseSeed } from '../../../kernel/parse-seed.js';
 import { runCase } from '../../../kernel/run-case.js';
 import { summarizeTrace } from '../../../kernel/trace/summarize-trace.js';
 import { loadCase } from '../../load-case.js';
+import { parseProfileOption } from '../parse-profile-option.js';
 import { EXIT, UsageError } from '../usage-error.js';
 import type { Output } from '../output.js';
 
 interface RunArgs {
   readonly case: string;
   readonly seed: string;
+  readonly profile?: string;
   readonly summary: boolean;
   readonly trace: boolean;
   readonly expectFailure: boolean;
@@ -19,11 +21,12 @@ interface RunArgs {
 export function runCommand(output: Output) {
   return {
     command: ['run <case>', 'run-example <case>'],
-    describe: 'Run one seed of a case twice, compare the traces, and report',
+    describe: 'Run one seed of a case twice (under a fault profile), compare the traces, and report',
     builder: (yargs: Argv) =>
       yargs
         .positional('case', { type: 'string', describe: 'built-in case name or path/to/module.ts#export', demandOption: true })
         .option('seed', { type: 'string', demandOption: true, describe: 'u64 seed: decimal, 0x hex, or a 40-hex git commit' })
+        .option('profile', { type: 'string', describe: 'fault profile: none (default), smoke, swarm, or a JSON profile' })
         .option('summary', { type: 'boolean', describe: 'print a per-component digest of the trace' })
         .option('trace', { type: 'boolean', describe: 'print the full trace to stdout (verdict to stderr)' })
         .option('expect-failure', { type: 'boolean', default: false, describe: 'exit 0 only if the run fails' })
@@ -37,8 +40,9 @@ export function runCommand(output: Output) {
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
+      const profile = parseProfileOption(args.profile);
       const loaded = await loadCase(args.case);
-      const report = await runCase(loaded.case, { seed, caseRef: loaded.ref });
+      const report = await runCase(loaded.case, { seed, profile, caseRef: loaded.ref });
       if (args.json) {
         output.stdout(JSON.stringify(reportJson(report)));
       } else if (args.trace) {
