@@ -16,6 +16,8 @@ export interface RunOnceOptions {
   readonly profile?: FaultProfile;
   /** Decisions come from here instead of the seeded PRNG (minimizer replay). */
   readonly choices?: ChoiceSource;
+  /** Overrides the case's `maxEvents` (the minimizer bounds candidate runs this way). */
+  readonly maxEvents?: number;
   /**
    * Capture stack traces of errors thrown during the run (default true). The fuzz path turns
    * this off, because building stacks dominates the cost of a failing seed, and re-runs a
@@ -62,7 +64,8 @@ export async function runOnce(c: Case, options: RunOnceOptions): Promise<RunOutc
 async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
   const compiled = compile(c);
   const profile = options.profile ?? NONE_PROFILE;
-  const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents: c.maxEvents, choices: options.choices, profile });
+  const maxEvents = options.maxEvents ?? c.maxEvents;
+  const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents, choices: options.choices, profile });
   let failure: RunFailure | undefined;
   for (const line of compiled.metadata) world.emit(line);
   for (const line of profileLines(profile)) world.emit(line);

@@ -1,0 +1,438 @@
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MarionetteError } from '../../kernel/errors.js';
+import type { BuildIdentity } from './build-identity.js';
+import { APPLICATION_ID, MIGRATIONS } from './schema.js';
+
+/** The database file is missing, not a marionette database, corrupt, or from a newer version. */
+export class StoreError extends MarionetteError {
+  override name = 'StoreError';
+}
+
+/** The default failure database, relative to the working directory. */
+export const DEFAULT_DB_PATH = path.join('results', 'marionette.sqlite');
+
+/** Campaign status: `running` while a process works on it. */
+export type CampaignStatus = 'running' | 'interrupted' | 'done';
+
+/** A campaign as stored. */
+export interface CampaignRow {
+  readonly id: number;
+  readonly kind: 'fuzz' | 'test';
+  readonly caseRef: string;
+  readonly caseName: string;
+  /** `none`, `smoke`, `swarm`, or a profile as JSON. */
+  readonly profile: string;
+  readonly startSeed: string;
+  readonly plannedSeeds: number | null;
+  readonly durationMs: number | null;
+  readonly workers: number;
+  readonly seedTimeoutMs: number;
+  readonly auditEvery: number;
+  readonly keepTraces: number;
+  readonly status: CampaignStatus;
+  readonly seedsDone: number;
+  readonly failures: number;
+  readonly dispatchedEnd: number;
+  readonly activeMs: number;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly endedAt: string | null;
+  readonly packageVersion: string;
+  readonly gitCommit: string | null;
+  readonly nodeVersion: string;
+}
+
+/** A failing seed as stored. `trace` is kept only for the first few seeds of each signature. */
+export interface FailureRow {
+  readonly id: number;
+  readonly campaignId: number | null;
+  readonly caseRef: string;
+  readonly caseName: string;
+  readonly seed: string;
+  readonly seedOffset: number | null;
+  /** The concrete fault profile, as JSON. */
+  readonly profile: string;
+  readonly kind: string;
+  readonly signature: string;
+  readonly phase: string | null;
+  readonly checkName: string | null;
+  readonly errorName: string | null;
+  readonly errorMessage: string | null;
+  readonly trace: string | null;
+  readonly traceHash: string | null;
+  readonly eventCount: number | null;
+  /** The minimized artifact `{ seed, profile, choices }` as JSON. */
+  readonly minimized: string | null;
+  readonly minimizedTrace: string | null;
+  readonly minimizedTraceHash: string | null;
+  readonly minimizedEventCount: number | null;
+  readonly createdAt: string;
+}
+
+/** A distinct bug: one signature of one case, over all campaigns. */
+export interface BugRow {
+  readonly caseRef: string;
+  readonly signature: string;
+  readonly caseName: string;
+  readonly kind: string;
+  readonly checkName: string | null;
+  readonly errorName: string | null;
+  readonly failures: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly firstFailureId: number;
+  readonly smallestFailureId: number | null;
+  readonly smallestEventCount: number | null;
+}
+
+/** A failing seed to record. */
+export interface NewFailure {
+  readonly seed: string;
+  readonly seedOffset: number | null;
+  readonly profile: string;
+  readonly kind: string;
+  readonly signature: string;
+  readonly phase: string | null;
+  readonly checkName: string | null;
+  readonly errorName: string | null;
+  readonly errorMessage: string | null;
+  /** The full trace when the worker kept it; stored only for the first `keepTraces` of a signature. */
+  readonly trace: string | null;
+  readonly traceHash: string | null;
+  readonly eventCount: number | null;
+}
+
+/** What a new campaign is. */
+export interface NewCampaign {
+  readonly kind: 'fuzz' | 'test';
+  readonly caseRef: string;
+  readonly caseName: string;
+  readonly profile: string;
+  readonly startSeed: string;
+  readonly plannedSeeds: number | null;
+  readonly durationMs: number | null;
+  readonly workers: number;
+  readonly seedTimeoutMs: number;
+  readonly auditEvery: number;
+  readonly keepTraces: number;
+  readonly build: BuildIdentity;
+}
+
+/** One completed seed range of a campaign. */
+export interface CompletedRange {
+  readonly firstOffset: number;
+  readonly count: number;
+  readonly digest: string;
+}
+
+/** A batch of results, written in one transaction. */
+export interface BatchRecord {
+  /** The seed range this batch completed (absent for failures found outside a range, e.g. by expectFuzz). */
+  readonly range?: CompletedRange;
+  readonly failures: readonly NewFailure[];
+  /** Time spent on this campaign since the last record, in ms. */
+  readonly activeMsDelta?: number;
+  /** The highest seed offset handed out so far (exclusive). */
+  readonly dispatchedEnd?: number;
+}
+
+/** A failure whose signature the store had never seen for its case. */
+export interface NewBug {
+  readonly signature: string;
+  readonly failureId: number;
+}
+
+/** Filter of failure and bug listings. */
+export interface FailureFilter {
+  readonly caseRef?: string;
+  readonly campaignId?: number;
+  readonly signature?: string;
+  readonly limit?: number;
+}
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+const camel = (row: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(row).map(([key, value]) => [key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), value]));
+
+const FAILURE_LIST_COLUMNS =
+  'id, campaign_id, case_ref, case_name, seed, seed_offset, profile, kind, signature, phase, check_name, error_name, error_message, ' +
+  'NULL AS trace, trace_hash, event_count, minimized, NULL AS minimized_trace, minimized_trace_hash, minimized_event_count, created_at';
+
+/**
+ * The failing-seed database (better-sqlite3, WAL mode): campaigns and their completed seed ranges,
+ * failing seeds, and distinct bugs. Every batch of results is one transaction. Another process can
+ * read the file while a campaign writes it.
+ */
+export class FailureStore {
+  private constructor(
+    private readonly db: Database.Database,
+    /** The file this store reads and writes. */
+    readonly file: string,
+  ) {}
+
+  /**
+   * Opens (creating when `create` allows and the file does not exist) a marionette database.
+   * @throws {StoreError} one line naming the file when it is not a marionette database, is
+   *   corrupt, or was written by a newer version; such a file is never modified.
+   */
+  static open(file: string, options: { readonly readonly?: boolean; readonly create?: boolean } = {}): FailureStore {
+    const readonly = options.readonly ?? false;
+    const exists = existsSync(file);
+    if (!exists && (readonly || options.create === false)) throw new StoreError(`no failure database at ${file}`);
+    if (exists) assertSqliteHeader(file);
+    if (!exists) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(file, { readonly, fileMustExist: exists });
+    } catch (error) {
+      throw new StoreError(`cannot open ${file}: ${(error as Error).message}`);
+    }
+    try {
+      db.pragma('busy_timeout = 10000');
+      const applicationId = db.pragma('application_id', { simple: true }) as number;
+      const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+      if (applicationId !== APPLICATION_ID && !(applicationId === 0 && tables === 0)) {
+        throw new StoreError(`${file} is not a marionette database (it has other tables); choose another --db file`);
+      }
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > MIGRATIONS.length) {
+        throw new StoreError(`${file} has schema v${version}, newer than this marionette-sim (v${MIGRATIONS.length}); upgrade marionette-sim`);
+      }
+      if (!readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+        if (version < MIGRATIONS.length) {
+          db.transaction(() => {
+            if (version === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
+            for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+            db.pragma(`user_version = ${MIGRATIONS.length}`);
+          })();
+        }
+      } else if (version < MIGRATIONS.length) {
+        throw new StoreError(`${file} has schema v${version}; open it once with a writing command to migrate it to v${MIGRATIONS.length}`);
+      }
+    } catch (error) {
+      db.close();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`${file} is not a usable marionette database: ${(error as Error).message}`);
+    }
+    return new FailureStore(db, file);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- campaigns ----
+
+  createCampaign(campaign: NewCampaign): CampaignRow {
+    const now = new Date().toISOString();
+    const result = this.db
+      .prepare(
+        `INSERT INTO campaigns (kind, case_ref, case_name, profile, start_seed, planned_seeds, duration_ms, workers, seed_timeout_ms,
+           audit_every, keep_traces, status, started_at, updated_at, package_version, git_commit, node_version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        campaign.kind,
+        campaign.caseRef,
+        campaign.caseName,
+        campaign.profile,
+        campaign.startSeed,
+        campaign.plannedSeeds,
+        campaign.durationMs,
+        campaign.workers,
+        campaign.seedTimeoutMs,
+        campaign.auditEvery,
+        campaign.keepTraces,
+        now,
+        now,
+        campaign.build.packageVersion,
+        campaign.build.gitCommit,
+        campaign.build.nodeVersion,
+      );
+    return this.getCampaign(Number(result.lastInsertRowid))!;
+  }
+
+  getCampaign(id: number): CampaignRow | undefined {
+    const row = this.db.prepare('SELECT * FROM campaigns WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : (camel(row) as unknown as CampaignRow);
+  }
+
+  listCampaigns(): CampaignRow[] {
+    return (this.db.prepare('SELECT * FROM campaigns ORDER BY id').all() as Record<string, unknown>[]).map((row) => camel(row) as unknown as CampaignRow);
+  }
+
+  /** Sets a campaign's status (and its end time when it is `done`). */
+  setStatus(campaignId: number, status: CampaignStatus): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare('UPDATE campaigns SET status = ?, updated_at = ?, ended_at = CASE WHEN ? = \'done\' THEN ? ELSE ended_at END WHERE id = ?')
+      .run(status, now, status, now, campaignId);
+  }
+
+  /** The completed seed ranges of a campaign, by first offset. */
+  completedRanges(campaignId: number): CompletedRange[] {
+    return (
+      this.db.prepare('SELECT first_offset, count, digest FROM campaign_ranges WHERE campaign_id = ? ORDER BY first_offset').all(campaignId) as Record<
+        string,
+        unknown
+      >[]
+    ).map((row) => camel(row) as unknown as CompletedRange);
+  }
+
+  // ---- results ----
+
+  /**
+   * Records a batch in one transaction: its completed range, its failures (full traces kept for
+   * the first `keepTraces` failures of each signature of the case), the bug rows, and the
+   * campaign's counters. Returns the failures whose signature is new for their case.
+   */
+  recordBatch(campaignId: number, batch: BatchRecord): NewBug[] {
+    const campaign = this.getCampaign(campaignId);
+    if (campaign === undefined) throw new StoreError(`no campaign ${campaignId} in ${this.file}`);
+    const now = new Date().toISOString();
+    const newBugs: NewBug[] = [];
+    const insertFailure = this.db.prepare(
+      `INSERT INTO failures (campaign_id, case_ref, case_name, seed, seed_offset, profile, kind, signature, phase, check_name, error_name,
+         error_message, trace, trace_hash, event_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const bugCount = this.db.prepare('SELECT failures FROM bugs WHERE case_ref = ? AND signature = ?');
+    const insertBug = this.db.prepare(
+      `INSERT INTO bugs (case_ref, signature, case_name, kind, check_name, error_name, failures, first_seen, last_seen, first_failure_id,
+         smallest_failure_id, smallest_event_count) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NULL, NULL)`,
+    );
+    const bumpBug = this.db.prepare('UPDATE bugs SET failures = failures + 1, last_seen = ? WHERE case_ref = ? AND signature = ?');
+    this.db.transaction(() => {
+      if (batch.range !== undefined) {
+        this.db
+          .prepare('INSERT INTO campaign_ranges (campaign_id, first_offset, count, digest) VALUES (?, ?, ?, ?)')
+          .run(campaignId, batch.range.firstOffset, batch.range.count, batch.range.digest);
+      }
+      for (const failure of batch.failures) {
+        const seen = bugCount.get(campaign.caseRef, failure.signature) as { failures: number } | undefined;
+        const keepTrace = (seen?.failures ?? 0) < campaign.keepTraces;
+        const id = Number(
+          insertFailure.run(
+            campaignId,
+            campaign.caseRef,
+            campaign.caseName,
+            failure.seed,
+            failure.seedOffset,
+            failure.profile,
+            failure.kind,
+            failure.signature,
+            failure.phase,
+            failure.checkName,
+            failure.errorName,
+            failure.errorMessage,
+            keepTrace ? failure.trace : null,
+            failure.traceHash,
+            failure.eventCount,
+            now,
+          ).lastInsertRowid,
+        );
+        if (seen === undefined) {
+          insertBug.run(campaign.caseRef, failure.signature, campaign.caseName, failure.kind, failure.checkName, failure.errorName, now, now, id);
+          newBugs.push({ signature: failure.signature, failureId: id });
+        } else {
+          bumpBug.run(now, campaign.caseRef, failure.signature);
+        }
+      }
+      this.db
+        .prepare(
+          `UPDATE campaigns SET seeds_done = seeds_done + ?, failures = failures + ?, active_ms = active_ms + ?,
+             dispatched_end = max(dispatched_end, ?), updated_at = ? WHERE id = ?`,
+        )
+        .run(batch.range?.count ?? 0, batch.failures.length, Math.round(batch.activeMsDelta ?? 0), batch.dispatchedEnd ?? 0, now, campaignId);
+    })();
+    return newBugs;
+  }
+
+  /** Stores a minimized reproduction of a failure and makes it the bug's smallest when it is. */
+  recordMinimized(failureId: number, artifact: string, trace: string, traceHash: string, eventCount: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE failures SET minimized = ?, minimized_trace = ?, minimized_trace_hash = ?, minimized_event_count = ? WHERE id = ?')
+        .run(artifact, trace, traceHash, eventCount, failureId);
+      const failure = this.db.prepare('SELECT case_ref, signature FROM failures WHERE id = ?').get(failureId) as
+        | { case_ref: string; signature: string }
+        | undefined;
+      if (failure === undefined) return;
+      this.db
+        .prepare(
+          `UPDATE bugs SET smallest_failure_id = ?, smallest_event_count = ?
+           WHERE case_ref = ? AND signature = ? AND (smallest_event_count IS NULL OR smallest_event_count > ?)`,
+        )
+        .run(failureId, eventCount, failure.case_ref, failure.signature, eventCount);
+    })();
+  }
+
+  getFailure(id: number): FailureRow | undefined {
+    const row = this.db.prepare('SELECT * FROM failures WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : (camel(row) as unknown as FailureRow);
+  }
+
+  /** Failing seeds, oldest first, without their trace texts (use `getFailure` for one in full). */
+  listFailures(filter: FailureFilter = {}): FailureRow[] {
+    const { where, params } = whereClause(filter, 'campaign_id = ?');
+    const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+    return (this.db.prepare(`SELECT ${FAILURE_LIST_COLUMNS} FROM failures${where} ORDER BY id${limit}`).all(...params) as Record<string, unknown>[]).map(
+      (row) => camel(row) as unknown as FailureRow,
+    );
+  }
+
+  /** Distinct bugs, most frequent first; with a campaign filter, only bugs seen in that campaign. */
+  listBugs(filter: FailureFilter = {}): BugRow[] {
+    const { where, params } = whereClause(
+      filter,
+      'EXISTS (SELECT 1 FROM failures f WHERE f.case_ref = bugs.case_ref AND f.signature = bugs.signature AND f.campaign_id = ?)',
+    );
+    return (this.db.prepare(`SELECT * FROM bugs${where} ORDER BY failures DESC, case_ref, signature`).all(...params) as Record<string, unknown>[]).map(
+      (row) => camel(row) as unknown as BugRow,
+    );
+  }
+
+  /** The failure a bug is best replayed from: its smallest reproduction, else its first failure. */
+  bugFailure(bug: BugRow): FailureRow | undefined {
+    return this.getFailure(bug.smallestFailureId ?? bug.firstFailureId);
+  }
+}
+
+/** The WHERE clause of a filter; `campaignCondition` is how the queried table matches a campaign id. */
+function whereClause(filter: FailureFilter, campaignCondition: string): { where: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (filter.caseRef !== undefined) {
+    conditions.push('case_ref = ?');
+    params.push(filter.caseRef);
+  }
+  if (filter.campaignId !== undefined) {
+    conditions.push(campaignCondition);
+    params.push(filter.campaignId);
+  }
+  if (filter.signature !== undefined) {
+    conditions.push('signature = ?');
+    params.push(filter.signature);
+  }
+  return { where: conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`, params };
+}
+
+/** Refuses, without touching it, a non-empty file that does not start with the SQLite header. */
+function assertSqliteHeader(file: string): void {
+  if (statSync(file).size === 0) return;
+  const header = Buffer.alloc(16);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.toString('latin1') !== SQLITE_HEADER) {
+    throw new StoreError(`${file} is not a marionette database (not an SQLite file); it was left untouched`);
+  }
+}
