@@ -77,7 +77,7 @@ export class Primary {
    */
   async replicate(operation: Operation, hooks: ReplicationHooks): Promise<number> {
     const bytes = encodeRecord(MAGIC, [operation.op, operation.value, 0, 0]);
-    await retryIo(() => this.env.disk.write({ path: WAL_PATH, offset: 0, bytes }));
+    await retryIo(this.env, () => this.env.disk.write({ path: WAL_PATH, offset: 0, bytes }));
     if (!this.options.broadcastBeforeSync) await this.sync(operation);
     for (const replica of REPLICAS) this.endpoint.send(replica, { kind: 'operation', ...operation });
     await hooks.deliver();
@@ -97,7 +97,7 @@ export class Primary {
 
   /** Recovers the WAL's operation after a restart (re-reading an invalid record, as a read can be corrupted in flight). */
   async recover(): Promise<Operation | undefined> {
-    const read = () => retryIo(() => this.env.disk.read({ path: WAL_PATH, offset: 0, length: RECORD_BYTES }));
+    const read = () => retryIo(this.env, () => this.env.disk.read({ path: WAL_PATH, offset: 0, length: RECORD_BYTES }));
     let decoded = decodeRecord(await read(), MAGIC, 4);
     for (let reread = 0; decoded.status !== 'ok' && reread < 3; reread++) decoded = decodeRecord(await read(), MAGIC, 4);
     const operation = decoded.status === 'ok' ? { op: decoded.fields[0]!, value: decoded.fields[1]! } : undefined;

@@ -41,7 +41,7 @@ export class KvStore {
   /** Appends a record (not yet durable); returns its offset. */
   async append(key: number, value: number): Promise<number> {
     const offset = this.nextOffset;
-    await retryIo(() => this.env.disk.write({ path: WAL_PATH, offset, bytes: encodeRecord(MAGIC, [key, value]) }));
+    await retryIo(this.env, () => this.env.disk.write({ path: WAL_PATH, offset, bytes: encodeRecord(MAGIC, [key, value]) }));
     this.nextOffset += RECORD_BYTES;
     this.env.record('kv.append', { key, value, offset });
     return offset;
@@ -78,7 +78,7 @@ export class KvStore {
   }
 
   private readRecord(offset: number): Promise<Uint8Array> {
-    return retryIo(() => this.env.disk.read({ path: WAL_PATH, offset, length: RECORD_BYTES }));
+    return retryIo(this.env, () => this.env.disk.read({ path: WAL_PATH, offset, length: RECORD_BYTES }));
   }
 }
 

@@ -5,6 +5,11 @@ export class InvalidNode extends MarionetteError {
   override name = 'InvalidNode';
 }
 
+/** Simulated code polled without ever letting simulated time pass (a busy loop). */
+export class Livelock extends MarionetteError {
+  override name = 'Livelock';
+}
+
 /** Disk I/O while the simulated disk is crashed (until `control.disk.restart()`). */
 export class DiskCrashed extends MarionetteError {
   override name = 'DiskCrashed';

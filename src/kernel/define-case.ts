@@ -82,8 +82,15 @@ export function defineCase<State>(definition: CaseDefinition<State>): Case<State
     const value = definition[key];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) fail(`${key} must be a positive safe integer`, value);
   }
+  // Copied field by field, so a definition given as a class instance keeps its methods.
   const result = {
-    ...definition,
+    name,
+    description: definition.description,
+    tickNs: definition.tickNs,
+    maxEvents: definition.maxEvents,
+    init: definition.init.bind(definition),
+    scenario: definition.scenario.bind(definition),
+    deinit: definition.deinit?.bind(definition),
     tags: Object.freeze([...tags]),
     attributes: Object.freeze({ ...attributes }),
     checks: Object.freeze([...checks]),

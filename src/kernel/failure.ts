@@ -19,9 +19,18 @@ export function failureSignature(kind: FailureKind, checkName: string | undefine
 export function describeError(error: unknown): { name: string; message: string } {
   if (error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error)) {
     const { name, message } = error as { name?: unknown; message?: unknown };
-    return { name: typeof name === 'string' && name.length > 0 ? name : 'Error', message: oneLine(String(message)) };
+    return { name: typeof name === 'string' && name.length > 0 ? name : 'Error', message: oneLine(safeString(message)) };
   }
-  return { name: `thrown_${typeof error}`, message: oneLine(String(error)) };
+  return { name: `thrown_${error === null ? 'null' : typeof error}`, message: oneLine(safeString(error)) };
+}
+
+/** `String(value)`, falling back to `[object Type]` for values that refuse conversion (null-prototype objects). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 function oneLine(text: string): string {

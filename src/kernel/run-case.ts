@@ -24,9 +24,9 @@ export interface RunCaseOptions {
 export async function runCase(c: Case, options: RunCaseOptions): Promise<RunReport> {
   const seed = parseSeed(options.seed);
   const profile = resolveProfile(options.profile, seed);
+  // Both runs see identical conditions (stack traces included), or they could differ for that alone.
   const first = await runOnce(c, { seed, profile });
-  // Only the first run's error is reported, so the second run skips building stack traces.
-  const second = await runOnce(c, { seed, profile, captureStacks: false });
+  const second = await runOnce(c, { seed, profile });
   return buildRunReport({ case: c, caseRef: options.caseRef, seed, profile, replayArgs: profileReplayArgs(options.profile, profile), first, second });
 }
 

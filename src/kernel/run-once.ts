@@ -1,7 +1,8 @@
 import { microtasksDrained } from './_internals/after-microtasks.js';
 import { drive, type PhaseOutcome } from './_internals/drive.js';
 import type { ChoiceSource } from './choice-source.js';
-import type { Case } from './define-case.js';
+import { isCase, type Case } from './define-case.js';
+import { InvalidArgument, describeValue } from './errors.js';
 import { describeError, type FailureKind, type RunPhase } from './failure.js';
 import { encodeTraceText } from './trace/escape.js';
 import { formatAttributeValue } from './trace/run-attribute.js';
@@ -51,14 +52,29 @@ export interface RunOutcome {
  * runs it twice and compares.
  */
 export async function runOnce(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
+  if (!isCase(c)) throw new InvalidArgument(`runOnce: expected a case made by defineCase, got ${describeValue(c)}`);
   if (options.captureStacks !== false) return runWorld(c, options);
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  suppressStacks();
   try {
     return await runWorld(c, options);
   } finally {
-    Error.stackTraceLimit = limit;
+    restoreStacks();
   }
+}
+
+/** How many stack-free runs are in progress; the process's own limit is restored when the last ends. */
+let stacklessRuns = 0;
+let savedStackTraceLimit = Error.stackTraceLimit;
+
+function suppressStacks(): void {
+  if (stacklessRuns++ === 0) {
+    savedStackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+  }
+}
+
+function restoreStacks(): void {
+  if (--stacklessRuns === 0) Error.stackTraceLimit = savedStackTraceLimit;
 }
 
 async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
@@ -67,8 +83,13 @@ async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
   const maxEvents = options.maxEvents ?? c.maxEvents;
   const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents, choices: options.choices, profile });
   let failure: RunFailure | undefined;
-  for (const line of compiled.metadata) world.emit(line);
-  for (const line of profileLines(profile)) world.emit(line);
+  try {
+    for (const line of compiled.metadata) world.emit(line);
+    for (const line of profileLines(profile)) world.emit(line);
+  } catch {
+    // Only the event limit can stop the metadata (maxEvents smaller than the run's header).
+    failure = failureOf({ status: 'fatal', error: world.fatal! }, 'init', undefined, world);
+  }
 
   let state: unknown;
   let initialized = false;

@@ -9,7 +9,7 @@ import { Prng } from './prng.js';
 import type { TraceFields } from './trace/record-format.js';
 import { Trace } from './trace/trace.js';
 import { createSimulation } from './simulation.js';
-import { NONE_PROFILE, type FaultProfile } from '../faults/profiles/fault-profile.js';
+import { NONE_PROFILE, normalizeProfile, type FaultProfile } from '../faults/profiles/fault-profile.js';
 import { hookPolicy } from '../faults/profiles/hook-policy.js';
 import type { Simulation, SimulateOptions } from './simulation-types.js';
 
@@ -19,6 +19,11 @@ export const DEFAULT_TICK_NS = 1_000_000;
 export const DEFAULT_MAX_EVENTS = 1_000_000;
 
 const TWO_32 = 4294967296;
+/**
+ * How many consecutive drains without a timer and without a new event the world waits before it
+ * calls itself idle (stalled). Covers short `process.nextTick` chains (in-memory streams).
+ */
+const IDLE_RECHECKS = 64;
 
 /** Options of a {@link World}. */
 export interface WorldOptions {
@@ -96,6 +101,9 @@ export class World {
   private readonly hookPolicy: BuggifyHookPolicy | undefined;
   private readonly hookStates = new Map<string, boolean>();
   private pumpArmed = false;
+  /** Drains in a row that found no timer while a phase was pending; see IDLE_RECHECKS. */
+  private idleRechecks = 0;
+  private eventsAtLastRecheck = -1;
   private timeStopped = false;
   private closed = false;
   private fatalError: MarionetteError | undefined;
@@ -115,7 +123,10 @@ export class World {
     this.nextTickNs = tickNs;
     this.trace = new Trace(maxEvents);
     this.choices = options.choices ?? Prng.fromSeed(this.seed);
-    this.profile = options.profile ?? NONE_PROFILE;
+    if (options.profile !== undefined && (typeof options.profile !== 'object' || options.profile === null)) {
+      throw new InvalidArgument(`World: profile must be a profile object (use resolveProfile for named profiles), got ${describeValue(options.profile)}`);
+    }
+    this.profile = options.profile === undefined ? NONE_PROFILE : normalizeProfile(options.profile, 'World: profile');
     this.hookPolicy = options.hookPolicy ?? hookPolicy(this.profile.buggify);
     const choices = this.choices;
     this.untraced = {
@@ -330,6 +341,18 @@ export class World {
       this.arm();
       return;
     }
+    if (this.idleWatchers.size === 0) return;
+    // Code waiting on process.nextTick queued after ours is still runnable: look again a bounded
+    // number of times (more while it keeps recording events) before calling the world idle.
+    if (this.trace.eventCount !== this.eventsAtLastRecheck) {
+      this.eventsAtLastRecheck = this.trace.eventCount;
+      this.idleRechecks = 0;
+    }
+    if (this.idleRechecks++ < IDLE_RECHECKS) {
+      this.arm();
+      return;
+    }
+    this.idleRechecks = 0;
     for (const onIdle of [...this.idleWatchers]) onIdle();
   };
 

@@ -309,3 +309,78 @@ describe('defineCase validation', () => {
     expect(mar.isCase({ name: 'x' })).toBe(false);
   });
 });
+
+describe('runCase: edge cases found in review', () => {
+  it('does not call in-memory stream code (process.nextTick chains) stalled', async () => {
+    const { Readable } = await import('node:stream');
+    const c = mar.defineCase<Sim>({
+      name: 'in-memory stream',
+      init,
+      async scenario({ sim }) {
+        const seen: string[] = [];
+        for await (const chunk of Readable.from(['a', 'b', 'c'])) seen.push(String(chunk));
+        await new Promise((resolve) => process.nextTick(resolve));
+        sim.env.record('stream.done', { chunks: seen.join('') });
+      },
+    });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.passed).toBe(true);
+    expect(report.trace).toContain('stream.done chunks=abc\n');
+  });
+
+  it('reports a thrown null-prototype object instead of rejecting', async () => {
+    const c = mar.defineCase({ name: 'odd throw', init: () => 0, scenario: () => { throw Object.create(null); } });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.kind).toBe('scenario_error');
+    expect(report.errorName).toBe('thrown_object');
+    expect(report.errorMessage).toBe('[object Object]');
+  });
+
+  it('reports a maxEvents smaller than the run header as a failure, not a rejection', async () => {
+    const c = mar.defineCase({ name: 'tiny', maxEvents: 2, init: () => 0, scenario() {} });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.kind).toBe('scenario_error');
+    expect(report.errorName).toBe('EventLimitExceeded');
+  });
+
+  it('keeps the methods of a case defined as a class instance', async () => {
+    class Definition {
+      name = 'class case';
+      init(world: mar.World) {
+        return world.simulate({});
+      }
+      scenario(sim: mar.Simulation) {
+        sim.env.record('class.ran');
+      }
+    }
+    const report = await mar.runCase(mar.defineCase(new Definition()), { seed: 1 });
+    expect(report.passed).toBe(true);
+    expect(report.trace).toContain('class.ran\n');
+  });
+
+  it('rejects something that is not a case with a one-line error', async () => {
+    await expect(mar.runCase({ name: 'plain' } as never, { seed: 1 })).rejects.toThrow(/runOnce: expected a case made by defineCase/);
+  });
+
+  it('leaves Error.stackTraceLimit as it was after overlapping fuzz runs', async () => {
+    const before = Error.stackTraceLimit;
+    const a = mar.defineCase({ name: 'a', init: () => 0, scenario: () => Promise.resolve() });
+    const b = mar.defineCase({ name: 'b', init: () => 0, scenario: () => new Promise((resolve) => setImmediate(resolve)) });
+    await Promise.all([mar.expectFuzz(a, { seeds: 3 }), mar.expectFuzz(b, { seeds: 1 }).catch(() => undefined)]);
+    expect(Error.stackTraceLimit).toBe(before);
+  });
+
+  it('runs both runs of a seed with the same stack trace setting', async () => {
+    const c = mar.defineCase<Sim>({
+      name: 'stack limit',
+      init,
+      scenario: ({ sim }) => sim.env.record('stack.limit', { limit: Error.stackTraceLimit }),
+    });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.passed).toBe(true);
+    expect(report.trace).toContain(`stack.limit limit=${Error.stackTraceLimit}\n`);
+  });
+});
+    expect((await mar.runCase(c, { seed: 1 })).passed).toBe(true);
+  });
+});

@@ -127,6 +127,12 @@ export class SimDisk implements Disk {
 
   /** Replaces some fault rates; traced as `disk.faults`. */
   setFaults(changes: Partial<DiskFaults>): void {
+    if (typeof changes !== 'object' || changes === null || Object.keys(changes).length === 0) {
+      throw new InvalidArgument(`disk.setFaults: give at least one of ${DISK_FAULT_KEYS.join(', ')}`);
+    }
+    for (const key of Object.keys(changes)) {
+      if (!(DISK_FAULT_KEYS as readonly string[]).includes(key)) throw new InvalidArgument(`disk.setFaults: unknown option ${key}`);
+    }
     this.faults = checkDiskFaults({ ...this.faults, ...changes }, 'disk.setFaults');
     this.emitFaults();
   }
@@ -256,6 +262,8 @@ export class SimDisk implements Disk {
     );
   }
 }
+
+const DISK_FAULT_KEYS = ['readErrorRate', 'writeErrorRate', 'corruptReadRate', 'crashLostWriteRate', 'crashTornWriteRate'] as const;
 
 /** Validates disk fault rates. */
 export function checkDiskFaults(faults: DiskFaults, context: string): DiskFaults {

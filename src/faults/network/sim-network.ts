@@ -1,8 +1,11 @@
 import { InvalidArgument, describeValue } from '../../kernel/errors.js';
 import type { World } from '../../kernel/world.js';
 import { BuggifyRate } from '../buggify-rate.js';
-import { InvalidNode } from '../errors.js';
+import { InvalidNode, Livelock } from '../errors.js';
 import type { DropReason, Envelope, NetworkFaults, NetworkOptions } from './network-types.js';
+
+/** Most `receive()` calls finding nothing at one simulated instant before the run is stopped as a livelock. */
+const MAX_EMPTY_RECEIVES_PER_INSTANT = 100_000;
 
 /** Default capacity of one directed path. */
 export const DEFAULT_PATH_CAPACITY = 64;
@@ -49,6 +52,9 @@ export class SimNetwork {
   private partitionIsAutomatic = false;
   private lastPartitionChangeNs = 0;
   private nextPacketId = 0;
+  /** Consecutive `receive()` calls that found nothing, all at `emptyReceivesAtNs`. */
+  private emptyReceives = 0;
+  private emptyReceivesAtNs = -1;
   private faults: NetworkFaults;
 
   constructor(
@@ -129,8 +135,9 @@ export class SimNetwork {
           bestId = head.id;
         }
       }
-      if (best === undefined) return null;
+      if (best === undefined) return this.nothingPending(node);
       if (bestAt <= this.world.nowNs) {
+        this.emptyReceives = 0;
         const packet = best.packets.shift()!;
         this.world.emit(`network.deliver id=${packet.id} from=${packet.from} to=${packet.to} now_ns=${this.world.nowNs}`);
         return { from: packet.from, message: packet.message };
@@ -139,10 +146,32 @@ export class SimNetwork {
     }
   }
 
+  /**
+   * `receive()` found nothing in flight. A loop that polls without ever letting simulated time
+   * pass would spin forever without recording an event, so it is stopped as a livelock.
+   */
+  private nothingPending(node: number): null {
+    const nowNs = this.world.nowNs;
+    if (nowNs !== this.emptyReceivesAtNs) {
+      this.emptyReceivesAtNs = nowNs;
+      this.emptyReceives = 0;
+    }
+    if (++this.emptyReceives > MAX_EMPTY_RECEIVES_PER_INSTANT) {
+      const error = new Livelock(
+        `network.receive: node ${node} polled ${MAX_EMPTY_RECEIVES_PER_INSTANT} times at ${nowNs} ns with nothing in flight; ` +
+          'sleep between polls (env.clock.sleep) so simulated time can pass',
+      );
+      this.world.fail(error);
+      throw error;
+    }
+    return null;
+  }
+
   // ---- control ----
 
   /** Replaces some fault settings and traces the change under `eventName`. */
   setFaults(changes: Partial<NetworkFaults>, eventName: string, context: string): void {
+    if (Object.keys(changes).length === 0) throw new InvalidArgument(`${context}: give at least one fault setting`);
     const next = checkFaults({ ...this.faults, ...changes }, this.world.tickNs, context);
     this.faults = next;
     this.emitFaults(eventName, Object.keys(changes) as (keyof NetworkFaults)[]);
@@ -198,6 +227,7 @@ export class SimNetwork {
     const untilNs = this.world.nowNs + durationNs;
     this.paths[from * this.nodes + to]!.clogUntilNs = untilNs;
     this.world.emit(`network.clog from=${from} to=${to} until_ns=${untilNs}`);
+    this.poke(to, untilNs); // a shorter clog than before lets packets out earlier
   }
 
   unclog(from: number, to: number): void {
@@ -293,6 +323,7 @@ export class SimNetwork {
               : undefined;
         if (reason === undefined) continue;
         for (const packet of path.packets.splice(0)) this.drop(packet.id, from, to, reason);
+        this.poke(to, this.world.nowNs); // a receiver waiting for a dropped packet must look again now
       }
     }
   }

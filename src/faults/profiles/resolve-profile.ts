@@ -70,9 +70,11 @@ export function expandSwarmProfile(seed: bigint): FaultProfile {
   const hookEnablePercent = [25, 50, 75, 100][rng.intLessThan(4)]!;
   const hookSalt = rng.nextU32();
 
-  return normalizeProfile({
+  // Built in normalized form directly (key order as normalizeProfile writes it): every value is
+  // valid by construction, and this runs once per seed of a campaign.
+  return Object.freeze({
     origin: 'swarm',
-    network: {
+    network: Object.freeze({
       dropRate,
       minLatencyTicks,
       latencyJitterTicks,
@@ -82,8 +84,8 @@ export function expandSwarmProfile(seed: bigint): FaultProfile {
       unpartitionRate,
       partitionStabilityMinTicks,
       unpartitionStabilityMinTicks,
-    },
-    disk: { readErrorRate, writeErrorRate, corruptReadRate, crashLostWriteRate, crashTornWriteRate },
-    buggify: { hookEnablePercent, hookSalt, hooks: {} },
+    }),
+    disk: Object.freeze({ readErrorRate, writeErrorRate, corruptReadRate, crashLostWriteRate, crashTornWriteRate }),
+    buggify: Object.freeze({ hookEnablePercent, hookSalt, hooks: Object.freeze({}) }),
   });
 }

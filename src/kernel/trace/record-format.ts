@@ -59,6 +59,9 @@ export function formatTraceValue(value: TraceValue, key: string, context: string
 
 /** ` key=value` for every field, in property order; validates every key and value first. */
 export function formatStructuredFields(fields: TraceFields, context: string): string {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    throw new InvalidTraceRecord(`${context}: fields must be a plain object of key: value, got ${describeValue(fields)}`);
+  }
   let out = '';
   for (const key in fields) {
     assertFieldKey(key, context);

@@ -17,7 +17,8 @@ export function formatAttributeValue(value: AttributeValue, context: string): st
     case 'bigint':
       return value < 0n ? `int:${value}` : `uint:${value}`;
     case 'number':
-      if (Number.isInteger(value)) return value < 0 ? `int:${value}` : `uint:${value === 0 ? 0 : value}`;
+      // BigInt keeps integers past 2^53 in plain digits (String(1e21) would be "1e+21").
+      if (Number.isInteger(value)) return value < 0 ? `int:${BigInt(value)}` : `uint:${BigInt(value)}`;
       return `float:${value}`;
     case 'boolean':
       return `bool:${value}`;

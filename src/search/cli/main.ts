@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { listCommand } from './commands/list.js';
+import { fuzzCommand } from './commands/fuzz.js';
 import { runCommand } from './commands/run.js';
 import { processOutput, type Output } from './output.js';
 import { EXIT, UsageError } from './usage-error.js';
@@ -17,7 +18,7 @@ interface CommandModule {
  */
 export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const commands: CommandModule[] = [runCommand(output), listCommand(output)];
+  const commands: CommandModule[] = [runCommand(output), fuzzCommand(output), listCommand(output)];
   let parser = yargs([...argv])
     .scriptName('mar')
     .usage('$0 <command> [options]\n\nDeterministic simulation testing and swarm fuzzing for TypeScript services.')

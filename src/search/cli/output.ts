@@ -8,6 +8,8 @@ export interface Output {
   stderr(line: string): void;
   /** True when stderr is an interactive terminal (progress lines are shown only then). */
   readonly interactive: boolean;
+  /** Replaces the progress line on stderr; `undefined` clears it. */
+  progress(line: string | undefined): void;
 }
 
 /** The process's own streams. */
@@ -16,4 +18,8 @@ export const processOutput: Output = {
   stdoutRaw: (text) => process.stdout.write(text),
   stderr: (line) => process.stderr.write(`${line}\n`),
   interactive: process.stderr.isTTY === true,
+  progress: (line) => {
+    const width = process.stderr.columns ?? 100;
+    process.stderr.write(line === undefined ? '\r\x1b[2K' : `\r\x1b[2K${line.slice(0, width - 1)}`);
+  },
 };

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 
 /** What built the code that ran: stored with every campaign, compared on replay. */
 export interface BuildIdentity {
@@ -19,7 +19,7 @@ let cached: BuildIdentity | undefined;
  */
 export function buildIdentity(): BuildIdentity {
   if (cached !== undefined) return cached;
-  const pkg = ownPackageJson();
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   let gitCommit: string | null = process.env.MARIONETTE_GIT_COMMIT ?? null;
   if (gitCommit === null) {
     try {
@@ -41,17 +41,3 @@ export function describeBuildDifference(stored: BuildIdentity, current: BuildIde
   return parts.length === 0 ? undefined : parts.join(', ');
 }
 
-/** marionette-sim's own package.json, found by walking up from this module (works from src/ and dist/). */
-function ownPackageJson(): { version: string } {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'marionette-sim') return pkg;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return { version: 'unknown' };
-    dir = parent;
-  }
-}

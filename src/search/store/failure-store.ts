@@ -124,7 +124,6 @@ export interface NewCampaign {
 export interface CompletedRange {
   readonly firstOffset: number;
   readonly count: number;
-  readonly digest: string;
 }
 
 /** A batch of results, written in one transaction. */
@@ -278,7 +277,7 @@ export class FailureStore {
   /** The completed seed ranges of a campaign, by first offset. */
   completedRanges(campaignId: number): CompletedRange[] {
     return (
-      this.db.prepare('SELECT first_offset, count, digest FROM campaign_ranges WHERE campaign_id = ? ORDER BY first_offset').all(campaignId) as Record<
+      this.db.prepare('SELECT first_offset, count FROM campaign_ranges WHERE campaign_id = ? ORDER BY first_offset').all(campaignId) as Record<
         string,
         unknown
       >[]
@@ -310,8 +309,8 @@ export class FailureStore {
     this.db.transaction(() => {
       if (batch.range !== undefined) {
         this.db
-          .prepare('INSERT INTO campaign_ranges (campaign_id, first_offset, count, digest) VALUES (?, ?, ?, ?)')
-          .run(campaignId, batch.range.firstOffset, batch.range.count, batch.range.digest);
+          .prepare('INSERT INTO campaign_ranges (campaign_id, first_offset, count) VALUES (?, ?, ?)')
+          .run(campaignId, batch.range.firstOffset, batch.range.count);
       }
       for (const failure of batch.failures) {
         const seen = bugCount.get(campaign.caseRef, failure.signature) as { failures: number } | undefined;

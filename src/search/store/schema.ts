@@ -39,7 +39,6 @@ export const MIGRATIONS: readonly string[] = [
     campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
     first_offset INTEGER NOT NULL,
     count INTEGER NOT NULL CHECK (count > 0),
-    digest TEXT NOT NULL,
     PRIMARY KEY (campaign_id, first_offset)
   );
   CREATE TABLE failures (

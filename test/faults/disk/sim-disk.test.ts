@@ -180,3 +180,11 @@ describe('simulated disk: injected faults', () => {
     expect(() => sim.control.disk).toThrow(mar.WorldMisuse);
   });
 });
+
+describe('simulated disk: control validation', () => {
+  it('rejects unknown and missing fault options', async () => {
+    const { control } = disk();
+    await expect(control.setFaults({ readErrRate: mar.BuggifyRate.always() } as never)).rejects.toThrow(/unknown option readErrRate/);
+    await expect(control.setFaults({})).rejects.toThrow(/give at least one of/);
+  });
+});

@@ -258,3 +258,46 @@ describe('simulated network: control', () => {
     await expect(sim.control.network.setFaults({ bogus: 1 } as never)).rejects.toThrow(/unknown option bogus/);
   });
 });
+
+describe('simulated network: edge cases found in review', () => {
+  it('lets packets out early when a clog is shortened', async () => {
+    const { sim } = network(2);
+    await sim.control.network.clog(0, 1, 100 * MS);
+    sim.endpoint(0).send(1, 'x');
+    const received = sim.endpoint(1).receive();
+    await sim.control.runFor(10 * MS);
+    await sim.control.network.clog(0, 1, 5 * MS);
+    await received;
+    expect(sim.env.clock.now()).toBe(15 * MS);
+  });
+
+  it('wakes a receiver at once when the packet it waits for is dropped', async () => {
+    const { sim } = network(2);
+    await sim.control.network.setLatency({ minLatencyNs: 50 * MS, latencyJitterNs: 0 });
+    sim.endpoint(0).send(1, 'x');
+    const received = sim.endpoint(1).receive();
+    await sim.control.runFor(MS);
+    await sim.control.network.partition([0], [1]);
+    expect(await received).toBeNull();
+    expect(sim.env.clock.now()).toBe(MS);
+  });
+
+  it('rejects an empty setFaults', async () => {
+    const { sim } = network(2);
+    await expect(sim.control.network.setFaults({})).rejects.toThrow(/give at least one fault setting/);
+  });
+
+  it('stops a busy polling loop that never lets time pass as a Livelock', async () => {
+    const c = mar.defineCase({
+      name: 'spin',
+      init: (world: mar.World) => world.simulate({ network: { nodes: 2 } }),
+      async scenario(sim: mar.Simulation) {
+        for (;;) if (await sim.endpoint(1).receive()) break;
+      },
+    });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.kind).toBe('scenario_error');
+    expect(report.errorName).toBe('Livelock');
+    expect(report.errorMessage).toMatch(/polled 100000 times at 0 ns with nothing in flight/);
+  });
+});

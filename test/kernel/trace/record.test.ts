@@ -163,3 +163,22 @@ describe('parseTrace', () => {
     expect(() => mar.parseTrace(`${mar.TRACE_HEADER}\nevent=0 comp.a k\n`)).toThrow(mar.InvalidTrace);
   });
 });
+
+describe('review regressions', () => {
+  it('writes integer attributes past 2^53 in plain digits', () => {
+    expect(mar.formatAttributeValue(1e21, 'test')).toBe('uint:1000000000000000000000');
+    expect(mar.parseAttributeValue('uint:1000000000000000000000')).toBe(10n ** 21n);
+  });
+
+  it('rejects fields that are not a plain object', () => {
+    const world = new mar.World({ seed: 1 });
+    expect(() => world.record('a.b', 'xyz' as never)).toThrow(/fields must be a plain object/);
+    expect(() => world.record('a.b', [1] as never)).toThrow(mar.InvalidTraceRecord);
+  });
+
+  it('rejects a named profile given straight to World', () => {
+    expect(() => new mar.World({ seed: 1, profile: 'swarm' as never })).toThrow(/profile must be a profile object/);
+    const world = new mar.World({ seed: 1, profile: { network: { dropRate: '1/2' } } as never });
+    expect(world.profile.network.dropRate).toBe('1/2');
+  });
+});

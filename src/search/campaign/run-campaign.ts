@@ -1,0 +1,458 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { failureSignature } from '../../kernel/failure.js';
+import { formatSeed, SEED_MAX } from '../../kernel/parse-seed.js';
+import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
+import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
+import { UsageError } from '../cli/usage-error.js';
+import { loadCase } from '../load-case.js';
+import { packageRoot } from '../package-root.js';
+import { buildIdentity } from '../store/build-identity.js';
+import { FailureStore, type BugRow, type CampaignRow, type NewFailure } from '../store/failure-store.js';
+import { SeedPlan, type OffsetRange } from './seed-plan.js';
+import {
+  PROGRESS_SEED_INDEX,
+  PROGRESS_WORDS,
+  type MinimizeTask,
+  type MinimizeTaskResult,
+  type RangeResult,
+  type RangeTask,
+} from './worker-protocol.js';
+
+/** Options of a campaign (`mar fuzz`). */
+export interface CampaignOptions {
+  /** Built-in case name or `path#export`. */
+  readonly caseRef: string;
+  /** The directory `caseRef` resolves against (default: the working directory). */
+  readonly cwd?: string;
+  /** How many seeds (a bounded campaign). Exactly one of `seeds` and `durationMs` for a new campaign. */
+  readonly seeds?: number;
+  /** How long to run (a duration-bounded campaign). */
+  readonly durationMs?: number;
+  readonly startSeed?: bigint;
+  /** Worker threads (default: the number of cores). */
+  readonly workers?: number;
+  /** `none`, `smoke`, `swarm` (default) or a profile object. */
+  readonly profile?: ProfileInput;
+  readonly dbPath: string;
+  /** Continue this interrupted campaign instead of starting one. */
+  readonly resumeId?: number;
+  /** A seed running longer than this is cut off as a `timeout` failure (default 30 s). */
+  readonly seedTimeoutMs?: number;
+  /** Run one passing seed in this many twice to audit determinism (default 64; 0 turns audits off). */
+  readonly auditEvery?: number;
+  /** Keep full traces and minimize for the first this many seeds of each signature (default 5). */
+  readonly keepTraces?: number;
+  /** Minimize each new signature (default true). */
+  readonly minimize?: boolean;
+  readonly minimizeMaxRuns?: number;
+  readonly minimizeMaxMs?: number;
+  /** Called about four times a second with the campaign's progress. */
+  readonly onProgress?: (progress: CampaignProgress) => void;
+  /** Aborting it stops the campaign cleanly: in-flight work drains (or is re-queued) and the campaign is marked interrupted. */
+  readonly stopSignal?: AbortSignal;
+  /** How long a stop waits for in-flight batches before cutting them off (default 10 s). */
+  readonly drainMs?: number;
+  /** Aborting it cuts in-flight batches off at once (a second Ctrl-C); their seeds run again on resume. */
+  readonly cutOffSignal?: AbortSignal;
+}
+
+/** A progress sample. */
+export interface CampaignProgress {
+  readonly campaignId: number;
+  readonly seedsDone: number;
+  readonly plannedSeeds: number | null;
+  readonly seedsPerSecond: number;
+  readonly failures: number;
+  readonly bugs: number;
+  /** Estimated time left, when it can be known. */
+  readonly etaMs: number | null;
+}
+
+/** What a campaign session did. */
+export interface CampaignSummary {
+  readonly campaignId: number;
+  readonly status: CampaignRow['status'];
+  readonly caseRef: string;
+  readonly profile: string;
+  readonly seedsDone: number;
+  readonly plannedSeeds: number | null;
+  readonly failures: number;
+  readonly bugs: readonly BugRow[];
+  /** Seeds this session ran, and how long it took. */
+  readonly sessionSeeds: number;
+  readonly sessionMs: number;
+  readonly seedsPerSecond: number;
+  readonly dbPath: string;
+}
+
+const TARGET_BATCH_MS = 200;
+const FIRST_BATCH = 16;
+const MAX_BATCH = 100_000;
+const WATCHDOG_MS = 50;
+const PROGRESS_MS = 250;
+
+interface RangeFlight {
+  readonly range: OffsetRange;
+  readonly progress: Int32Array;
+  readonly controller: AbortController;
+  lastIndex: number;
+  lastChangeMs: number;
+  /** Set when the watchdog cut the task off: the index of the seed that ran away. */
+  timedOutIndex?: number;
+  /** Set when a stop cut the task off: its work is simply done again later. */
+  abandoned?: boolean;
+}
+
+/**
+ * Runs (or resumes) a campaign: fans seed ranges out to a piscina pool, records every batch in the
+ * failure store in one transaction, cuts off runaway seeds, survives crashing workers, minimizes
+ * new signatures, and stops cleanly on `stopSignal`.
+ * @throws {UsageError} for a bad case, a bad range, or a campaign that cannot be resumed.
+ */
+export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
+  const cwd = options.cwd ?? process.cwd();
+  const store = FailureStore.open(options.dbPath);
+  try {
+    const { campaign, plan } = await startOrResume(store, options, cwd);
+    return await new CampaignSession(store, campaign, plan, options, cwd).run();
+  } finally {
+    store.close();
+  }
+}
+
+async function startOrResume(store: FailureStore, options: CampaignOptions, cwd: string): Promise<{ campaign: CampaignRow; plan: SeedPlan }> {
+  if (options.resumeId !== undefined) {
+    const campaign = store.getCampaign(options.resumeId);
+    if (campaign === undefined) throw new UsageError(`--resume: no campaign ${options.resumeId} in ${options.dbPath}`);
+    if (campaign.status === 'done') throw new UsageError(`--resume: campaign ${campaign.id} is already done`);
+    if (campaign.kind !== 'fuzz') throw new UsageError(`--resume: campaign ${campaign.id} was recorded by expectFuzz, not mar fuzz`);
+    await loadCase(campaign.caseRef, cwd);
+    const plan = SeedPlan.resume(campaign.plannedSeeds, store.completedRanges(campaign.id), campaign.dispatchedEnd);
+    store.setStatus(campaign.id, 'running');
+    return { campaign: store.getCampaign(campaign.id)!, plan };
+  }
+  const bounded = options.seeds !== undefined;
+  if (bounded === (options.durationMs !== undefined)) throw new UsageError('give exactly one of --seeds and --duration');
+  const startSeed = options.startSeed ?? 0n;
+  if (bounded && startSeed + BigInt(options.seeds!) - 1n > SEED_MAX) {
+    throw new UsageError(`--start-seed ${formatSeed(startSeed)} + --seeds ${options.seeds} runs past 2^64 - 1`);
+  }
+  const loaded = await loadCase(options.caseRef, cwd);
+  const profile = options.profile ?? 'swarm';
+  const campaign = store.createCampaign({
+    kind: 'fuzz',
+    caseRef: loaded.ref,
+    caseName: loaded.case.name,
+    profile: typeof profile === 'string' ? profile : JSON.stringify(resolveProfile(profile, 0n)),
+    startSeed: formatSeed(startSeed),
+    plannedSeeds: options.seeds ?? null,
+    durationMs: options.durationMs ?? null,
+    workers: options.workers ?? availableParallelism(),
+    seedTimeoutMs: options.seedTimeoutMs ?? 30_000,
+    auditEvery: options.auditEvery ?? 64,
+    keepTraces: options.keepTraces ?? 5,
+    build: buildIdentity(),
+  });
+  return { campaign, plan: SeedPlan.fresh(campaign.plannedSeeds) };
+}
+
+/** One process's work on one campaign. */
+class CampaignSession {
+  private readonly pool: Piscina;
+  private readonly workers: number;
+  private readonly ranges = new Set<RangeFlight>();
+  private readonly minimizations = new Set<AbortController>();
+  private readonly crashedAt = new Set<number>();
+  private readonly startedMs = performance.now();
+  private readonly deadlineMs: number | null;
+  private readonly profile: ProfileInput;
+  private lastRecordMs = performance.now();
+  private perSeedMs: number | undefined;
+  private sessionSeeds = 0;
+  private stopping = false;
+  /** A stop was asked for (as opposed to the duration running out). */
+  private interrupted = false;
+  /** Work was cut off by a stop and will run again on resume. */
+  private abandonedWork = false;
+  private finish!: () => void;
+  private fatal: unknown;
+
+  constructor(
+    private readonly store: FailureStore,
+    private readonly campaign: CampaignRow,
+    private readonly plan: SeedPlan,
+    private readonly options: CampaignOptions,
+    private readonly cwd: string,
+  ) {
+    this.workers = options.workers ?? campaign.workers;
+    if (!Number.isInteger(this.workers) || this.workers < 1) throw new UsageError(`--workers must be a positive integer, got ${this.workers}`);
+    this.profile = campaign.profile.startsWith('{') ? (JSON.parse(campaign.profile) as ProfileInput) : (campaign.profile as ProfileInput);
+    this.deadlineMs = campaign.durationMs === null ? null : this.startedMs + Math.max(0, campaign.durationMs - campaign.activeMs);
+    this.pool = new Piscina({
+      filename: pathToFileURL(path.join(packageRoot(), 'dist', 'workers', 'seed-range-worker.js')).href,
+      minThreads: this.workers,
+      maxThreads: this.workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async run(): Promise<CampaignSummary> {
+    const finished = new Promise<void>((resolve) => (this.finish = resolve));
+    const onStop = () => this.stop();
+    const onCutOff = () => {
+      this.stop();
+      this.cutOff();
+    };
+    this.options.stopSignal?.addEventListener('abort', onStop);
+    this.options.cutOffSignal?.addEventListener('abort', onCutOff);
+    if (this.options.stopSignal?.aborted) this.stop();
+    const watchdog = setInterval(() => this.watch(), WATCHDOG_MS);
+    const progress = setInterval(() => this.reportProgress(), PROGRESS_MS);
+    try {
+      this.pump();
+      await finished;
+    } finally {
+      clearInterval(watchdog);
+      clearInterval(progress);
+      this.options.stopSignal?.removeEventListener('abort', onStop);
+      this.options.cutOffSignal?.removeEventListener('abort', onCutOff);
+      await this.pool.destroy();
+    }
+    if (this.fatal !== undefined) throw this.fatal;
+    const allRun = this.plan.remaining === 0 && !this.abandonedWork;
+    this.store.recordBatch(this.campaign.id, { failures: [], activeMsDelta: this.sinceLastRecord(), dispatchedEnd: this.plan.frontier });
+    this.store.setStatus(this.campaign.id, this.interrupted && !allRun ? 'interrupted' : 'done');
+    this.reportProgress();
+    const row = this.store.getCampaign(this.campaign.id)!;
+    const sessionMs = performance.now() - this.startedMs;
+    return {
+      campaignId: row.id,
+      status: row.status,
+      caseRef: row.caseRef,
+      profile: row.profile,
+      seedsDone: row.seedsDone,
+      plannedSeeds: row.plannedSeeds,
+      failures: row.failures,
+      bugs: this.store.listBugs({ campaignId: row.id }),
+      sessionSeeds: this.sessionSeeds,
+      sessionMs,
+      seedsPerSecond: sessionMs > 0 ? (this.sessionSeeds / sessionMs) * 1000 : 0,
+      dbPath: this.store.file,
+    };
+  }
+
+  /** Stops dispatching; in-flight batches drain, and are cut off if they take longer than `drainMs`. */
+  private stop(): void {
+    this.interrupted = true;
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const controller of this.minimizations) controller.abort();
+    setTimeout(() => this.cutOff(), this.options.drainMs ?? 10_000).unref();
+    this.pump();
+  }
+
+  /** Abandons every in-flight batch: nothing of them is recorded, so they run again on resume. */
+  private cutOff(): void {
+    for (const flight of this.ranges) {
+      flight.abandoned = true;
+      this.abandonedWork = true;
+      flight.controller.abort();
+    }
+  }
+
+  /** Keeps two batches per worker in flight while there is work; finishes when all is done. */
+  private pump(): void {
+    if (this.deadlineMs !== null && performance.now() >= this.deadlineMs) this.stopping = true;
+    while (!this.stopping && this.fatal === undefined && this.ranges.size < this.workers * 2) {
+      const range = this.plan.next(this.batchSize());
+      if (range === undefined) break;
+      this.dispatch(range);
+    }
+    if (this.ranges.size === 0 && this.minimizations.size === 0 && (this.stopping || this.fatal !== undefined || this.plan.remaining === 0)) {
+      this.finish();
+    }
+  }
+
+  /** Seeds per batch: about TARGET_BATCH_MS of work, smaller near the end so every worker finishes together. */
+  private batchSize(): number {
+    let size = this.perSeedMs === undefined ? FIRST_BATCH : Math.round(TARGET_BATCH_MS / Math.max(this.perSeedMs, 1e-3));
+    const remaining = this.plan.remaining;
+    if (remaining !== null) size = Math.min(size, Math.ceil(remaining / (this.workers * 2)));
+    return Math.max(1, Math.min(MAX_BATCH, size));
+  }
+
+  private dispatch(range: OffsetRange): void {
+    const shared = new SharedArrayBuffer(PROGRESS_WORDS * 4);
+    const flight: RangeFlight = {
+      range,
+      progress: new Int32Array(shared),
+      controller: new AbortController(),
+      lastIndex: -1,
+      lastChangeMs: performance.now(),
+    };
+    const task: RangeTask = {
+      kind: 'range',
+      caseRef: this.campaign.caseRef,
+      cwd: this.cwd,
+      profile: this.profile as RangeTask['profile'],
+      firstSeed: formatSeed(BigInt(this.campaign.startSeed) + BigInt(range.offset)),
+      firstOffset: range.offset,
+      count: range.count,
+      auditEvery: this.campaign.auditEvery,
+      keepTraces: this.campaign.keepTraces,
+      progress: shared,
+    };
+    this.ranges.add(flight);
+    (this.pool.run(task, { signal: flight.controller.signal }) as Promise<RangeResult>)
+      .then(
+        (result) => this.completed(flight, result),
+        (error: unknown) => this.failed(flight, error),
+      )
+      .catch((error: unknown) => (this.fatal ??= error))
+      .finally(() => {
+        this.ranges.delete(flight);
+        this.pump();
+      });
+  }
+
+  private completed(flight: RangeFlight, result: RangeResult): void {
+    this.perSeedMs = result.elapsedMs / result.seedsRun;
+    this.sessionSeeds += result.seedsRun;
+    const newBugs = this.store.recordBatch(this.campaign.id, {
+      range: { firstOffset: flight.range.offset, count: flight.range.count },
+      failures: result.failures,
+      activeMsDelta: this.sinceLastRecord(),
+      dispatchedEnd: this.plan.frontier,
+    });
+    for (const bug of newBugs) this.minimize(bug.failureId);
+  }
+
+  private failed(flight: RangeFlight, error: unknown): void {
+    if (flight.abandoned) return; // cut off by a stop: nothing recorded, so it runs again on resume
+    const { offset, count } = flight.range;
+    const index = flight.timedOutIndex ?? Math.min(Atomics.load(flight.progress, PROGRESS_SEED_INDEX), count - 1);
+    const before = { offset, count: index };
+    const after = { offset: offset + index + 1, count: count - index - 1 };
+    if (flight.timedOutIndex !== undefined) {
+      const seconds = this.campaign.seedTimeoutMs / 1000;
+      this.recordSeedFailure(offset + index, 'timeout', 'SeedTimeout', `the seed ran longer than the ${seconds} s per-seed limit; its worker was replaced`);
+    } else if (this.crashedAt.has(offset + index)) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.recordSeedFailure(offset + index, 'scenario_error', 'WorkerCrashed', `the seed crashed its worker twice: ${message}`);
+    } else {
+      // A crashed worker loses nothing: the whole range runs again; a second crash on the same seed is recorded.
+      this.crashedAt.add(offset + index);
+      this.plan.requeue(flight.range);
+      return;
+    }
+    this.plan.requeue(before);
+    this.plan.requeue(after);
+  }
+
+  /** Records a failure of one seed that no worker could report (timeout, crash) as its own one-seed range. */
+  private recordSeedFailure(offset: number, kind: 'timeout' | 'scenario_error', errorName: string, message: string): void {
+    const seed = BigInt(this.campaign.startSeed) + BigInt(offset);
+    const failure: NewFailure = {
+      seed: formatSeed(seed),
+      seedOffset: offset,
+      profile: JSON.stringify(resolveProfile(this.profile, seed)),
+      kind,
+      signature: failureSignature(kind, undefined, errorName),
+      phase: null,
+      checkName: null,
+      errorName,
+      errorMessage: message,
+      trace: null,
+      traceHash: null,
+      eventCount: null,
+    };
+    this.sessionSeeds += 1;
+    this.store.recordBatch(this.campaign.id, {
+      range: { firstOffset: offset, count: 1 },
+      failures: [failure],
+      activeMsDelta: this.sinceLastRecord(),
+      dispatchedEnd: this.plan.frontier,
+    });
+  }
+
+  /** Cuts off a task whose current seed has run past the per-seed limit. */
+  private watch(): void {
+    const now = performance.now();
+    for (const flight of this.ranges) {
+      const index = Atomics.load(flight.progress, PROGRESS_SEED_INDEX);
+      if (index !== flight.lastIndex) {
+        flight.lastIndex = index;
+        flight.lastChangeMs = now;
+      } else if (flight.timedOutIndex === undefined && !flight.abandoned && now - flight.lastChangeMs > this.campaign.seedTimeoutMs) {
+        flight.timedOutIndex = Math.min(index, flight.range.count - 1);
+        flight.controller.abort();
+      }
+    }
+    if (this.deadlineMs !== null && now >= this.deadlineMs && !this.stopping) this.pump();
+  }
+
+  private minimize(failureId: number): void {
+    if (this.options.minimize === false || this.stopping) return;
+    const failure = this.store.getFailure(failureId);
+    if (failure === undefined || !['scenario_error', 'check_failed', 'stalled'].includes(failure.kind) || failure.errorName === 'WorkerCrashed') return;
+    const controller = new AbortController();
+    const maxMs = this.options.minimizeMaxMs ?? 10_000;
+    const task: MinimizeTask = {
+      kind: 'minimize',
+      caseRef: this.campaign.caseRef,
+      cwd: this.cwd,
+      seed: failure.seed,
+      profile: JSON.parse(failure.profile),
+      maxRuns: this.options.minimizeMaxRuns ?? 2000,
+      maxMs,
+    };
+    this.minimizations.add(controller);
+    const limit = setTimeout(() => controller.abort(), maxMs + this.campaign.seedTimeoutMs);
+    (this.pool.run(task, { signal: controller.signal }) as Promise<MinimizeTaskResult>)
+      .then(
+        (result) => {
+          const m = result.minimized;
+          if (m !== null) this.store.recordMinimized(failureId, m.artifact, m.trace, m.traceHash, m.eventCount);
+        },
+        () => {
+          // A minimization that was stopped or ran away leaves the failure as it is.
+        },
+      )
+      .catch((error: unknown) => (this.fatal ??= error))
+      .finally(() => {
+        clearTimeout(limit);
+        this.minimizations.delete(controller);
+        this.pump();
+      });
+  }
+
+  private reportProgress(): void {
+    if (this.options.onProgress === undefined) return;
+    const row = this.store.getCampaign(this.campaign.id)!;
+    const elapsedMs = performance.now() - this.startedMs;
+    const rate = elapsedMs > 0 ? (this.sessionSeeds / elapsedMs) * 1000 : 0;
+    const remaining = row.plannedSeeds === null ? null : row.plannedSeeds - row.seedsDone;
+    const etaMs =
+      this.deadlineMs !== null ? Math.max(0, this.deadlineMs - performance.now()) : remaining !== null && rate > 0 ? (remaining / rate) * 1000 : null;
+    this.options.onProgress({
+      campaignId: row.id,
+      seedsDone: row.seedsDone,
+      plannedSeeds: row.plannedSeeds,
+      seedsPerSecond: rate,
+      failures: row.failures,
+      bugs: this.store.listBugs({ campaignId: row.id }).length,
+      etaMs,
+    });
+  }
+
+  private sinceLastRecord(): number {
+    const now = performance.now();
+    const delta = now - this.lastRecordMs;
+    this.lastRecordMs = now;
+    return delta;
+  }
+}

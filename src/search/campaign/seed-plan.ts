@@ -1,0 +1,78 @@
+import type { CompletedRange } from '../store/failure-store.js';
+
+/** A run of consecutive seed offsets. */
+export interface OffsetRange {
+  readonly offset: number;
+  readonly count: number;
+}
+
+/**
+ * Which seed offsets of a campaign are still to run: explicit pending ranges (gaps left by an
+ * interrupted session, work re-queued after a timeout or crash) first, lowest offset first, then
+ * fresh offsets from the frontier, up to `total` (or without end for a duration-bounded campaign).
+ */
+export class SeedPlan {
+  private readonly pending: OffsetRange[] = [];
+  private nextFresh: number;
+
+  private constructor(
+    private readonly total: number | null,
+    frontier: number,
+  ) {
+    this.nextFresh = frontier;
+  }
+
+  /** A plan for a new campaign. */
+  static fresh(total: number | null): SeedPlan {
+    return new SeedPlan(total, 0);
+  }
+
+  /**
+   * The plan of a resumed campaign: every offset below `dispatchedEnd` (or `total`) that no
+   * completed range covers, then fresh offsets from there.
+   */
+  static resume(total: number | null, completed: readonly CompletedRange[], dispatchedEnd: number): SeedPlan {
+    const limit = total ?? dispatchedEnd;
+    const plan = new SeedPlan(total, total === null ? dispatchedEnd : total);
+    let cursor = 0;
+    for (const range of [...completed].sort((a, b) => a.firstOffset - b.firstOffset)) {
+      if (range.firstOffset > cursor) plan.pending.push({ offset: cursor, count: Math.min(range.firstOffset, limit) - cursor });
+      cursor = Math.max(cursor, range.firstOffset + range.count);
+    }
+    if (cursor < limit) plan.pending.push({ offset: cursor, count: limit - cursor });
+    return plan;
+  }
+
+  /** The next range of at most `maxCount` offsets, or undefined when nothing is left. */
+  next(maxCount: number): OffsetRange | undefined {
+    const head = this.pending[0];
+    if (head !== undefined) {
+      if (head.count <= maxCount) return this.pending.shift();
+      this.pending[0] = { offset: head.offset + maxCount, count: head.count - maxCount };
+      return { offset: head.offset, count: maxCount };
+    }
+    const available = this.total === null ? maxCount : Math.min(maxCount, this.total - this.nextFresh);
+    if (available <= 0) return undefined;
+    const range = { offset: this.nextFresh, count: available };
+    this.nextFresh += available;
+    return range;
+  }
+
+  /** Puts a range back to be run again (before any fresh offsets). */
+  requeue(range: OffsetRange): void {
+    if (range.count <= 0) return;
+    this.pending.push(range);
+    this.pending.sort((a, b) => a.offset - b.offset);
+  }
+
+  /** One past the highest offset handed out from the fresh supply. */
+  get frontier(): number {
+    return this.nextFresh;
+  }
+
+  /** Offsets not yet handed out, when the campaign is bounded. */
+  get remaining(): number | null {
+    const pending = this.pending.reduce((sum, r) => sum + r.count, 0);
+    return this.total === null ? null : pending + (this.total - this.nextFresh);
+  }
+}

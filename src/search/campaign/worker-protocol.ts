@@ -1,0 +1,69 @@
+/**
+ * Messages between the campaign coordinator and its piscina workers (structured-cloned).
+ * Seeds travel as decimal text; a task's progress slot is shared memory the coordinator reads to
+ * tell which seed a worker is on (and so which seed ran away).
+ */
+import type { NewFailure } from '../store/failure-store.js';
+import type { PartialProfile } from '../../faults/profiles/fault-profile.js';
+
+/** Index in a task's progress slot: the offset within the task of the seed being run. */
+export const PROGRESS_SEED_INDEX = 0;
+/** Int32 words in a progress slot. */
+export const PROGRESS_WORDS = 1;
+
+/** Run `count` consecutive seeds from `firstSeed`. */
+export interface RangeTask {
+  readonly kind: 'range';
+  readonly caseRef: string;
+  /** The directory `caseRef` is resolved against. */
+  readonly cwd: string;
+  /** `none`, `smoke`, `swarm`, or a concrete profile object. */
+  readonly profile: string | PartialProfile;
+  readonly firstSeed: string;
+  /** Offset of `firstSeed` within the campaign. */
+  readonly firstOffset: number;
+  readonly count: number;
+  /** Audit one passing seed in `auditEvery` (chosen by a hash of the seed) by running it twice. */
+  readonly auditEvery: number;
+  /** Full reports (two runs, stack traces, full trace) for at most this many failures per signature in the task. */
+  readonly keepTraces: number;
+  /** Shared `Int32Array(PROGRESS_WORDS)` the worker updates as it goes. */
+  readonly progress: SharedArrayBuffer;
+}
+
+/** What a range task returns. */
+export interface RangeResult {
+  readonly kind: 'range';
+  readonly seedsRun: number;
+  readonly failures: NewFailure[];
+  readonly elapsedMs: number;
+}
+
+/** Minimize one failing seed. */
+export interface MinimizeTask {
+  readonly kind: 'minimize';
+  readonly caseRef: string;
+  readonly cwd: string;
+  readonly seed: string;
+  /** The concrete profile the seed failed under. */
+  readonly profile: PartialProfile;
+  readonly maxRuns: number;
+  readonly maxMs: number;
+}
+
+/** What a minimize task returns (nothing when the failure cannot be minimized in-process). */
+export interface MinimizeTaskResult {
+  readonly kind: 'minimize';
+  readonly minimized: {
+    readonly artifact: string;
+    readonly trace: string;
+    readonly traceHash: string;
+    readonly eventCount: number;
+    readonly originalEventCount: number;
+    readonly runs: number;
+  } | null;
+  readonly error: string | null;
+}
+
+export type WorkerTask = RangeTask | MinimizeTask;
+export type WorkerResult = RangeResult | MinimizeTaskResult;

@@ -1,0 +1,81 @@
+import type { Argv } from 'yargs';
+import { openStoreFor, withDbOption } from '../db-option.js';
+import type { Output } from '../output.js';
+import { EXIT } from '../usage-error.js';
+
+interface FailuresArgs {
+  readonly db: string;
+  readonly case?: string;
+  readonly campaign?: number;
+  readonly signature?: string;
+  readonly bugs?: boolean;
+  readonly limit?: number;
+  readonly json?: boolean;
+}
+
+/** `mar failures [--case] [--campaign] [--signature] [--bugs] [--limit] [--json]`: failing seeds or distinct bugs. */
+export function failuresCommand(output: Output) {
+  return {
+    command: 'failures',
+    describe: 'List failing seeds (or, with --bugs, distinct bugs) from the failure database',
+    builder: (yargs: Argv) =>
+      withDbOption(yargs)
+        .option('case', { type: 'string', describe: 'only this case (as the campaign named it)' })
+        .option('campaign', { type: 'number', describe: 'only this campaign' })
+        .option('signature', { type: 'string', describe: 'only this signature (kind|check|error)' })
+        .option('bugs', { type: 'boolean', describe: 'one row per distinct bug instead of per failing seed' })
+        .option('limit', { type: 'number', describe: 'at most this many failing seeds' })
+        .option('json', { type: 'boolean', describe: 'one JSON object per line' }),
+    handler: async (args: FailuresArgs): Promise<number> => {
+      const store = openStoreFor(args.db, { readonly: true });
+      try {
+        const filter = { caseRef: args.case, campaignId: args.campaign, signature: args.signature, limit: args.limit };
+        if (args.bugs) {
+          const bugs = store.listBugs(filter);
+          if (args.json) for (const bug of bugs) output.stdout(JSON.stringify(bug));
+          else {
+            if (bugs.length === 0) output.stdout('no bugs recorded');
+            for (const bug of bugs) {
+              const smallest = bug.smallestEventCount === null ? '' : ` smallest=#${bug.smallestFailureId} (${bug.smallestEventCount} events)`;
+              output.stdout(
+                `${String(bug.failures).padStart(8)}  ${bug.caseRef}  ${bug.signature}  first=#${bug.firstFailureId} ${bug.firstSeen} last ${bug.lastSeen}${smallest}`,
+              );
+            }
+          }
+          return EXIT.ok;
+        }
+        const failures = store.listFailures(filter);
+        if (args.json) {
+          for (const f of failures) {
+            output.stdout(
+              JSON.stringify({
+                id: f.id,
+                campaign: f.campaignId,
+                case: f.caseRef,
+                seed: f.seed,
+                kind: f.kind,
+                signature: f.signature,
+                check: f.checkName,
+                error: f.errorName,
+                message: f.errorMessage,
+                eventCount: f.eventCount,
+                traceHash: f.traceHash,
+                minimizedEventCount: f.minimizedEventCount,
+                profile: JSON.parse(f.profile),
+                createdAt: f.createdAt,
+              }),
+            );
+          }
+        } else {
+          if (failures.length === 0) output.stdout('no failures recorded');
+          for (const f of failures) {
+            output.stdout(`#${f.id}  campaign ${f.campaignId ?? '-'}  ${f.caseRef}  seed=${f.seed}  ${f.signature}${f.errorMessage ? `  ${f.errorMessage}` : ''}`);
+          }
+        }
+        return EXIT.ok;
+      } finally {
+        store.close();
+      }
+    },
+  };
+}
