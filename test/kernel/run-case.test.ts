@@ -381,6 +381,3 @@ describe('runCase: edge cases found in review', () => {
     expect(report.trace).toContain(`stack.limit limit=${Error.stackTraceLimit}\n`);
   });
 });
-    expect((await mar.runCase(c, { seed: 1 })).passed).toBe(true);
-  });
-});
