@@ -72,6 +72,8 @@ export interface ExpectFuzzOptions {
   readonly seeds?: number;
   /** The fault profile of every seed: `none` (default), `smoke`, `swarm` (expanded per seed) or an object. */
   readonly profile?: ProfileInput;
+  /** Also record a failure in this failure database (a campaign of kind `test`), for `mar failures` and `mar replay`. */
+  readonly db?: string;
 }
 
 /** What a passing `expectFuzz` ran. */
@@ -105,9 +107,16 @@ export async function expectFuzz(c: Case, options: ExpectFuzzOptions = {}): Prom
     const outcome = await runOnce(c, { seed, profile, captureStacks: false });
     if (outcome.failure !== undefined) {
       const report = await runCase(c, { seed, profile: options.profile });
+      let stored = '';
+      if (options.db !== undefined) {
+        const { recordTestFailure } = await import('../search/store/record-test-failure.js');
+        const id = recordTestFailure(options.db, report, { firstSeed, seedsRun: i + 1, profile: options.profile });
+        stored = `\n  stored as failure #${id} in ${options.db}: mar replay ${id} --db ${options.db}`;
+      }
       throw new ExpectationFailed(
         `expectFuzz: ${c.name} failed on seed ${report.seedText} (seed ${i + 1} of ${seeds} from ${formatSeed(firstSeed)})\n` +
-          describeFailure(report),
+          describeFailure(report) +
+          stored,
         report,
       );
     }

@@ -1,8 +1,12 @@
 import yargs from 'yargs';
 import { listCommand } from './commands/list.js';
+import { campaignsCommand } from './commands/campaigns.js';
+import { failuresCommand } from './commands/failures.js';
 import { fuzzCommand } from './commands/fuzz.js';
+import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { processOutput, type Output } from './output.js';
+import { StoreError } from '../store/failure-store.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 interface CommandModule {
@@ -18,7 +22,14 @@ interface CommandModule {
  */
 export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const commands: CommandModule[] = [runCommand(output), fuzzCommand(output), listCommand(output)];
+  const commands: CommandModule[] = [
+    runCommand(output),
+    fuzzCommand(output),
+    replayCommand(output),
+    failuresCommand(output),
+    campaignsCommand(output),
+    listCommand(output),
+  ];
   let parser = yargs([...argv])
     .scriptName('mar')
     .usage('$0 <command> [options]\n\nDeterministic simulation testing and swarm fuzzing for TypeScript services.')
@@ -46,7 +57,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
     await parser.parseAsync();
     return exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof StoreError) {
       output.stderr(`mar: ${error.message.split('\n')[0]}`);
       return EXIT.usage;
     }

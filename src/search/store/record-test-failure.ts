@@ -1,0 +1,58 @@
+import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
+import type { RunReport } from '../../kernel/run-report.js';
+import { buildIdentity } from './build-identity.js';
+import { FailureStore } from './failure-store.js';
+
+/**
+ * Records a failure `expectFuzz` found as a campaign of kind `test` (done at once), with the seeds
+ * it ran and the failing seed's full report, so `mar failures` and `mar replay` see it.
+ * @returns the failure's id.
+ */
+export function recordTestFailure(
+  dbPath: string,
+  report: RunReport,
+  run: { readonly firstSeed: bigint; readonly seedsRun: number; readonly profile: ProfileInput | undefined },
+): number {
+  const store = FailureStore.open(dbPath);
+  try {
+    const profile = run.profile ?? 'none';
+    const campaign = store.createCampaign({
+      kind: 'test',
+      caseRef: report.caseRef,
+      caseName: report.caseName,
+      profile: typeof profile === 'string' ? profile : JSON.stringify(report.profile),
+      startSeed: run.firstSeed.toString(),
+      plannedSeeds: run.seedsRun,
+      durationMs: null,
+      workers: 1,
+      seedTimeoutMs: 0,
+      auditEvery: 0,
+      keepTraces: 5,
+      build: buildIdentity(),
+    });
+    store.recordBatch(campaign.id, {
+      range: { firstOffset: 0, count: run.seedsRun },
+      failures: [
+        {
+          seed: report.seedText,
+          seedOffset: Number(report.seed - run.firstSeed),
+          profile: JSON.stringify(report.profile),
+          kind: report.kind!,
+          signature: report.signature!,
+          phase: report.phase ?? null,
+          checkName: report.checkName ?? null,
+          errorName: report.errorName ?? null,
+          errorMessage: report.errorMessage ?? null,
+          trace: report.trace,
+          traceHash: report.traceHash,
+          eventCount: report.eventCount,
+        },
+      ],
+      dispatchedEnd: run.seedsRun,
+    });
+    store.setStatus(campaign.id, 'done');
+    return store.listFailures({ campaignId: campaign.id })[0]!.id;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as mar from 'marionette-sim';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCampaign } from '../../../src/search/campaign/run-campaign.js';
+import { FailureStore } from '../../../src/search/store/failure-store.js';
+import { findBuiltinCase } from '../../../src/examples/registry.js';
+import { runOnce } from '../../../src/kernel/run-once.js';
+import { REPO_ROOT } from '../cli/run-mar.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'marionette-campaign-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let dbCount = 0;
+const freshDb = () => path.join(dir, `c${++dbCount}.sqlite`);
+const fixture = (name: string) => `test/fixtures/campaign-cases.ts#${name}`;
+
+function read<T>(db: string, use: (store: FailureStore) => T): T {
+  const store = FailureStore.open(db, { readonly: true });
+  try {
+    return use(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** (seed, signature) of every failure of a campaign, sorted. */
+function failureSet(db: string, campaignId: number): string[] {
+  return read(db, (s) => s.listFailures({ campaignId }).map((f) => `${f.seed} ${f.signature}`).sort());
+}
+
+describe('runCampaign', () => {
+  it('runs every seed over the pool and records exactly the failures the seeds have', async () => {
+    const db = freshDb();
+    const summary = await runCampaign({ caseRef: 'idempotency-bug', seeds: 3000, workers: 2, profile: 'none', dbPath: db, cwd: REPO_ROOT, minimize: false });
+    expect(summary).toMatchObject({ status: 'done', seedsDone: 3000, plannedSeeds: 3000 });
+    const expected: string[] = [];
+    const c = findBuiltinCase('idempotency-bug')!;
+    for (let seed = 0n; seed < 3000n; seed++) {
+      const outcome = await runOnce(c, { seed });
+      if (outcome.failure) expected.push(`${seed} ${mar.failureSignature(outcome.failure.kind, outcome.failure.checkName, outcome.failure.errorName)}`);
+    }
+    expect(failureSet(db, summary.campaignId)).toEqual(expected.sort());
+    expect(summary.bugs.map((b) => [b.signature, b.failures])).toEqual([[expected[0]!.split(' ').slice(1).join(' '), expected.length]]);
+    read(db, (s) => {
+      const ranges = s.completedRanges(summary.campaignId);
+      expect(ranges.reduce((n, r) => n + r.count, 0)).toBe(3000);
+      const traces = s.listFailures({ campaignId: summary.campaignId }).filter((f) => s.getFailure(f.id)!.trace !== null);
+      expect(traces.length).toBe(5);
+    });
+  });
+
+  it('cuts off a runaway seed as a timeout naming that seed, replaces the worker and runs the rest', async () => {
+    const db = freshDb();
+    const summary = await runCampaign({ caseRef: fixture('runaway'), seeds: 40, workers: 2, profile: 'none', dbPath: db, cwd: REPO_ROOT, seedTimeoutMs: 500 });
+    expect(summary).toMatchObject({ status: 'done', seedsDone: 40, failures: 1 });
+    const [failure] = read(db, (s) => s.listFailures({ campaignId: summary.campaignId }));
+    expect(failure).toMatchObject({ seed: '7', kind: 'timeout', signature: 'timeout|-|SeedTimeout', errorName: 'SeedTimeout' });
+    expect(failure!.errorMessage).toMatch(/longer than the 0.5 s per-seed limit/);
+  });
+
+  it('loses no seed when a worker crashes, and records the seed that crashes it', async () => {
+    const db = freshDb();
+    const summary = await runCampaign({ caseRef: fixture('crasher'), seeds: 30, workers: 2, profile: 'none', dbPath: db, cwd: REPO_ROOT });
+    expect(summary).toMatchObject({ status: 'done', seedsDone: 30, failures: 1 });
+    expect(read(db, (s) => s.listFailures())[0]).toMatchObject({ seed: '5', kind: 'scenario_error', errorName: 'WorkerCrashed' });
+    read(db, (s) => expect(s.completedRanges(summary.campaignId).reduce((n, r) => n + r.count, 0)).toBe(30));
+  });
+
+  it('catches nondeterminism with the determinism audit', async () => {
+    const db = freshDb();
+    const summary = await runCampaign({ caseRef: fixture('leaky'), seeds: 200, workers: 1, profile: 'none', dbPath: db, cwd: REPO_ROOT, auditEvery: 8 });
+    const signatures = new Set(read(db, (s) => s.listFailures().map((f) => f.signature)));
+    expect(signatures).toEqual(new Set(['determinism_mismatch|-|DeterminismMismatch']));
+    expect(summary.failures).toBeGreaterThan(10);
+  });
+
+  it('an interrupted and resumed campaign equals an uninterrupted one: same failures, no seed twice, none skipped', async () => {
+    const whole = freshDb();
+    const wholeRun = await runCampaign({ caseRef: fixture('slowTenth'), seeds: 600, workers: 2, profile: 'none', dbPath: whole, cwd: REPO_ROOT, minimize: false });
+    const split = freshDb();
+    const stop = new AbortController();
+    const first = await runCampaign({
+      caseRef: fixture('slowTenth'),
+      seeds: 600,
+      workers: 2,
+      profile: 'none',
+      dbPath: split,
+      cwd: REPO_ROOT,
+      minimize: false,
+      stopSignal: stop.signal,
+      onProgress: (p) => {
+        if (p.seedsDone >= 100) stop.abort();
+      },
+    });
+    expect(first.status).toBe('interrupted');
+    expect(first.seedsDone).toBeLessThan(600);
+    const second = await runCampaign({ caseRef: '', resumeId: first.campaignId, dbPath: split, cwd: REPO_ROOT, minimize: false });
+    expect(second).toMatchObject({ status: 'done', seedsDone: 600, campaignId: first.campaignId });
+    expect(second.sessionSeeds).toBe(600 - first.seedsDone);
+    expect(failureSet(split, first.campaignId)).toEqual(failureSet(whole, wholeRun.campaignId));
+    const ranges = read(split, (s) => s.completedRanges(first.campaignId));
+    const offsets = ranges.flatMap((r) => Array.from({ length: r.count }, (_, i) => r.firstOffset + i)).sort((a, b) => a - b);
+    expect(offsets).toEqual(Array.from({ length: 600 }, (_, i) => i));
+  });
+
+  it('minimizes each new signature and stores a reproduction that replays to its stored trace', async () => {
+    const db = freshDb();
+    const summary = await runCampaign({ caseRef: 'durable-broadcast-swarm-bug', seeds: 300, workers: 2, profile: 'swarm', dbPath: db, cwd: REPO_ROOT });
+    expect(summary.bugs.length).toBeGreaterThan(0);
+    const bug = summary.bugs[0]!;
+    expect(bug.smallestFailureId).not.toBeNull();
+    const failure = read(db, (s) => s.getFailure(bug.smallestFailureId!)!);
+    expect(failure.minimizedEventCount).toBeLessThanOrEqual(failure.eventCount!);
+    const artifact = JSON.parse(failure.minimized!);
+    expect(artifact).toMatchObject({ seed: failure.seed });
+    const { replayMinimized } = await import('../../../src/search/minimize/minimize-failure.js');
+    const replayed = await replayMinimized(findBuiltinCase('durable-broadcast-swarm-bug')!, artifact);
+    expect(mar.traceHash(replayed.trace)).toBe(failure.minimizedTraceHash);
+  });
+
+  it('rejects a bad plan with a usage error', async () => {
+    await expect(runCampaign({ caseRef: 'retry-queue', dbPath: freshDb() })).rejects.toThrow(/exactly one of --seeds and --duration/);
+    await expect(runCampaign({ caseRef: 'nope', seeds: 1, dbPath: freshDb() })).rejects.toThrow(/unknown case "nope"/);
+    await expect(runCampaign({ caseRef: '', resumeId: 99, dbPath: freshDb() })).rejects.toThrow(/no campaign 99/);
+  });
+});
