@@ -13,6 +13,7 @@ import { buildIdentity } from '../store/build-identity.js';
 import { FailureStore, type BugRow, type CampaignRow, type NewFailure } from '../store/failure-store.js';
 import { SeedPlan, type OffsetRange } from './seed-plan.js';
 import {
+  PROGRESS_NOT_STARTED,
   PROGRESS_SEED_INDEX,
   PROGRESS_WORDS,
   type MinimizeTask,
@@ -93,6 +94,8 @@ const FIRST_BATCH = 16;
 const MAX_BATCH = 100_000;
 const WATCHDOG_MS = 50;
 const PROGRESS_MS = 250;
+/** Workers that die before running any seed this often stop the campaign. */
+const MAX_STARTUP_FAILURES = 3;
 
 interface RangeFlight {
   readonly range: OffsetRange;
@@ -166,6 +169,7 @@ class CampaignSession {
   private readonly ranges = new Set<RangeFlight>();
   private readonly minimizations = new Set<AbortController>();
   private readonly crashedAt = new Set<number>();
+  private startupFailures = 0;
   private readonly startedMs = performance.now();
   private readonly deadlineMs: number | null;
   private readonly profile: ProfileInput;
@@ -287,9 +291,11 @@ class CampaignSession {
 
   private dispatch(range: OffsetRange): void {
     const shared = new SharedArrayBuffer(PROGRESS_WORDS * 4);
+    const progress = new Int32Array(shared);
+    progress[PROGRESS_SEED_INDEX] = PROGRESS_NOT_STARTED;
     const flight: RangeFlight = {
       range,
-      progress: new Int32Array(shared),
+      progress,
       controller: new AbortController(),
       lastIndex: -1,
       lastChangeMs: performance.now(),
@@ -334,7 +340,16 @@ class CampaignSession {
   private failed(flight: RangeFlight, error: unknown): void {
     if (flight.abandoned) return; // cut off by a stop: nothing recorded, so it runs again on resume
     const { offset, count } = flight.range;
-    const index = flight.timedOutIndex ?? Math.min(Atomics.load(flight.progress, PROGRESS_SEED_INDEX), count - 1);
+    const started = Atomics.load(flight.progress, PROGRESS_SEED_INDEX);
+    if (flight.timedOutIndex === undefined && started === PROGRESS_NOT_STARTED) {
+      // The worker died before it ran a seed: no seed to blame. Run the range again, unless workers keep dying.
+      if (++this.startupFailures > MAX_STARTUP_FAILURES) {
+        this.fatal = new Error(`campaign: workers fail before running any seed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.plan.requeue(flight.range);
+      return;
+    }
+    const index = flight.timedOutIndex ?? Math.min(started, count - 1);
     const before = { offset, count: index };
     const after = { offset: offset + index + 1, count: count - index - 1 };
     if (flight.timedOutIndex !== undefined) {
@@ -387,7 +402,12 @@ class CampaignSession {
       if (index !== flight.lastIndex) {
         flight.lastIndex = index;
         flight.lastChangeMs = now;
-      } else if (flight.timedOutIndex === undefined && !flight.abandoned && now - flight.lastChangeMs > this.campaign.seedTimeoutMs) {
+      } else if (
+        index !== PROGRESS_NOT_STARTED &&
+        flight.timedOutIndex === undefined &&
+        !flight.abandoned &&
+        now - flight.lastChangeMs > this.campaign.seedTimeoutMs
+      ) {
         flight.timedOutIndex = Math.min(index, flight.range.count - 1);
         flight.controller.abort();
       }

@@ -6,8 +6,13 @@
 import type { NewFailure } from '../store/failure-store.js';
 import type { PartialProfile } from '../../faults/profiles/fault-profile.js';
 
-/** Index in a task's progress slot: the offset within the task of the seed being run. */
+/**
+ * Index in a task's progress slot: the offset within the task of the seed being run. It starts at
+ * -1 (the task is queued or its worker is starting), so time spent waiting is never blamed on a seed.
+ */
 export const PROGRESS_SEED_INDEX = 0;
+/** The progress value of a task that has not started a seed yet. */
+export const PROGRESS_NOT_STARTED = -1;
 /** Int32 words in a progress slot. */
 export const PROGRESS_WORDS = 1;
 

@@ -65,7 +65,7 @@ export async function replayFailure(store: FailureStore, failureId: number, opti
     return replayInWorker(failure, cwd, campaign?.seedTimeoutMs ?? 30_000, buildWarning);
   }
   const report = await runCase(c, { seed: BigInt(failure.seed), profile: JSON.parse(failure.profile) as ProfileInput, caseRef: failure.caseRef });
-  return judge({ failure, minimized: false, buildWarning, signature: report.signature ?? null, trace: report.trace, eventCount: report.eventCount, storedHash: failure.trace === null && failure.traceHash === null ? null : failure.traceHash });
+  return judge({ failure, minimized: false, buildWarning, signature: report.signature ?? null, trace: report.trace, eventCount: report.eventCount, storedHash: failure.traceHash });
 }
 
 /**

@@ -2,6 +2,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MarionetteError } from '../../kernel/errors.js';
+import { NONE_PROFILE, type FaultProfile } from '../../faults/profiles/fault-profile.js';
+import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import type { BuildIdentity } from './build-identity.js';
 import { APPLICATION_ID, MIGRATIONS } from './schema.js';
 
@@ -44,7 +46,12 @@ export interface CampaignRow {
   readonly nodeVersion: string;
 }
 
-/** A failing seed as stored. `trace` is kept only for the first few seeds of each signature. */
+/**
+ * A failing seed as stored. Every failing seed has a small row (seed, bug); the detail fields
+ * (trace, message, event count, minimization) are kept only for the first `keepTraces` seeds of
+ * each signature and are null for the others. `profile` is always there: stored with the details,
+ * else derived from the campaign's profile and the seed.
+ */
 export interface FailureRow {
   readonly id: number;
   readonly campaignId: number | null;
@@ -68,11 +75,15 @@ export interface FailureRow {
   readonly minimizedTrace: string | null;
   readonly minimizedTraceHash: string | null;
   readonly minimizedEventCount: number | null;
-  readonly createdAt: string;
+  /** When the details were recorded (null for a small row). */
+  readonly createdAt: string | null;
+  /** Whether this failing seed kept its details. */
+  readonly detailed: boolean;
 }
 
 /** A distinct bug: one signature of one case, over all campaigns. */
 export interface BugRow {
+  readonly id: number;
   readonly caseRef: string;
   readonly signature: string;
   readonly caseName: string;
@@ -82,7 +93,7 @@ export interface BugRow {
   readonly failures: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
-  readonly firstFailureId: number;
+  readonly firstFailureId: number | null;
   readonly smallestFailureId: number | null;
   readonly smallestEventCount: number | null;
 }
@@ -156,9 +167,14 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 const camel = (row: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(row).map(([key, value]) => [key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), value]));
 
-const FAILURE_LIST_COLUMNS =
-  'id, campaign_id, case_ref, case_name, seed, seed_offset, profile, kind, signature, phase, check_name, error_name, error_message, ' +
-  'NULL AS trace, trace_hash, event_count, minimized, NULL AS minimized_trace, minimized_trace_hash, minimized_event_count, created_at';
+/** A failing seed joined with its bug and (when kept) its details. */
+const FAILURE_SELECT =
+  'SELECT f.id, f.campaign_id, b.case_ref, b.case_name, f.seed, f.seed_offset, d.profile, b.kind, b.signature, d.phase, ' +
+  'b.check_name, b.error_name, d.error_message, d.trace, d.trace_hash, d.event_count, d.minimized, d.minimized_trace, ' +
+  'd.minimized_trace_hash, d.minimized_event_count, d.created_at, d.failure_id IS NOT NULL AS detailed ' +
+  'FROM failures f JOIN bugs b ON b.id = f.bug_id LEFT JOIN failure_details d ON d.failure_id = f.id';
+/** The same without the (large) trace texts, for listings. */
+const FAILURE_LIST_SELECT = FAILURE_SELECT.replace('d.trace, ', 'NULL AS trace, ').replace('d.minimized_trace, ', 'NULL AS minimized_trace, ');
 
 /**
  * The failing-seed database (better-sqlite3, WAL mode): campaigns and their completed seed ranges,
@@ -296,16 +312,18 @@ export class FailureStore {
     if (campaign === undefined) throw new StoreError(`no campaign ${campaignId} in ${this.file}`);
     const now = new Date().toISOString();
     const newBugs: NewBug[] = [];
-    const insertFailure = this.db.prepare(
-      `INSERT INTO failures (campaign_id, case_ref, case_name, seed, seed_offset, profile, kind, signature, phase, check_name, error_name,
-         error_message, trace, trace_hash, event_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const bugCount = this.db.prepare('SELECT failures FROM bugs WHERE case_ref = ? AND signature = ?');
+    const findBug = this.db.prepare('SELECT id, failures FROM bugs WHERE case_ref = ? AND signature = ?');
     const insertBug = this.db.prepare(
-      `INSERT INTO bugs (case_ref, signature, case_name, kind, check_name, error_name, failures, first_seen, last_seen, first_failure_id,
-         smallest_failure_id, smallest_event_count) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NULL, NULL)`,
+      `INSERT INTO bugs (case_ref, signature, case_name, kind, check_name, error_name, failures, first_seen, last_seen)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
     );
-    const bumpBug = this.db.prepare('UPDATE bugs SET failures = failures + 1, last_seen = ? WHERE case_ref = ? AND signature = ?');
+    const bumpBug = this.db.prepare('UPDATE bugs SET failures = failures + 1, last_seen = ? WHERE id = ?');
+    const setFirst = this.db.prepare('UPDATE bugs SET first_failure_id = ? WHERE id = ?');
+    const insertFailure = this.db.prepare('INSERT INTO failures (campaign_id, bug_id, seed, seed_offset) VALUES (?, ?, ?, ?)');
+    const insertDetails = this.db.prepare(
+      `INSERT INTO failure_details (failure_id, profile, phase, error_message, trace, trace_hash, event_count, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.db.transaction(() => {
       if (batch.range !== undefined) {
         this.db
@@ -313,33 +331,25 @@ export class FailureStore {
           .run(campaignId, batch.range.firstOffset, batch.range.count);
       }
       for (const failure of batch.failures) {
-        const seen = bugCount.get(campaign.caseRef, failure.signature) as { failures: number } | undefined;
-        const keepTrace = (seen?.failures ?? 0) < campaign.keepTraces;
-        const id = Number(
-          insertFailure.run(
-            campaignId,
-            campaign.caseRef,
-            campaign.caseName,
-            failure.seed,
-            failure.seedOffset,
-            failure.profile,
-            failure.kind,
-            failure.signature,
-            failure.phase,
-            failure.checkName,
-            failure.errorName,
-            failure.errorMessage,
-            keepTrace ? failure.trace : null,
-            failure.traceHash,
-            failure.eventCount,
-            now,
-          ).lastInsertRowid,
-        );
-        if (seen === undefined) {
-          insertBug.run(campaign.caseRef, failure.signature, campaign.caseName, failure.kind, failure.checkName, failure.errorName, now, now, id);
+        let bug = findBug.get(campaign.caseRef, failure.signature) as { id: number; failures: number } | undefined;
+        const isNew = bug === undefined;
+        if (bug === undefined) {
+          const id = Number(
+            insertBug.run(campaign.caseRef, failure.signature, campaign.caseName, failure.kind, failure.checkName, failure.errorName, now, now)
+              .lastInsertRowid,
+          );
+          bug = { id, failures: 0 };
+        }
+        const id = Number(insertFailure.run(campaignId, bug.id, failure.seed, failure.seedOffset).lastInsertRowid);
+        bumpBug.run(now, bug.id);
+        // Timeouts and crashes have no trace to regenerate cheaply, so they always keep their details.
+        const keep = bug.failures < campaign.keepTraces || failure.kind === 'timeout' || failure.errorName === 'WorkerCrashed';
+        if (keep) {
+          insertDetails.run(id, failure.profile, failure.phase, failure.errorMessage, failure.trace, failure.traceHash, failure.eventCount, now);
+        }
+        if (isNew) {
+          setFirst.run(id, bug.id);
           newBugs.push({ signature: failure.signature, failureId: id });
-        } else {
-          bumpBug.run(now, campaign.caseRef, failure.signature);
         }
       }
       this.db
@@ -355,50 +365,58 @@ export class FailureStore {
   /** Stores a minimized reproduction of a failure and makes it the bug's smallest when it is. */
   recordMinimized(failureId: number, artifact: string, trace: string, traceHash: string, eventCount: number): void {
     this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE failures SET minimized = ?, minimized_trace = ?, minimized_trace_hash = ?, minimized_event_count = ? WHERE id = ?')
+      const updated = this.db
+        .prepare('UPDATE failure_details SET minimized = ?, minimized_trace = ?, minimized_trace_hash = ?, minimized_event_count = ? WHERE failure_id = ?')
         .run(artifact, trace, traceHash, eventCount, failureId);
-      const failure = this.db.prepare('SELECT case_ref, signature FROM failures WHERE id = ?').get(failureId) as
-        | { case_ref: string; signature: string }
-        | undefined;
-      if (failure === undefined) return;
+      if (updated.changes === 0) throw new StoreError(`failure #${failureId} kept no details, so it cannot hold a minimized reproduction`);
       this.db
         .prepare(
           `UPDATE bugs SET smallest_failure_id = ?, smallest_event_count = ?
-           WHERE case_ref = ? AND signature = ? AND (smallest_event_count IS NULL OR smallest_event_count > ?)`,
+           WHERE id = (SELECT bug_id FROM failures WHERE id = ?) AND (smallest_event_count IS NULL OR smallest_event_count > ?)`,
         )
-        .run(failureId, eventCount, failure.case_ref, failure.signature, eventCount);
+        .run(failureId, eventCount, failureId, eventCount);
     })();
   }
 
   getFailure(id: number): FailureRow | undefined {
-    const row = this.db.prepare('SELECT * FROM failures WHERE id = ?').get(id) as Record<string, unknown> | undefined;
-    return row === undefined ? undefined : (camel(row) as unknown as FailureRow);
+    const row = this.db.prepare(`${FAILURE_SELECT} WHERE f.id = ?`).get(id) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : this.failureRow(row, new Map());
   }
 
   /** Failing seeds, oldest first, without their trace texts (use `getFailure` for one in full). */
   listFailures(filter: FailureFilter = {}): FailureRow[] {
-    const { where, params } = whereClause(filter, 'campaign_id = ?');
+    const { where, params } = whereClause(filter, 'f.campaign_id = ?');
     const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
-    return (this.db.prepare(`SELECT ${FAILURE_LIST_COLUMNS} FROM failures${where} ORDER BY id${limit}`).all(...params) as Record<string, unknown>[]).map(
-      (row) => camel(row) as unknown as FailureRow,
+    const campaigns = new Map<number, CampaignRow | undefined>();
+    return (this.db.prepare(`${FAILURE_LIST_SELECT}${where} ORDER BY f.id${limit}`).all(...params) as Record<string, unknown>[]).map((row) =>
+      this.failureRow(row, campaigns),
     );
+  }
+
+  /** A failure row, its profile derived from its campaign when it kept no details. */
+  private failureRow(raw: Record<string, unknown>, campaigns: Map<number, CampaignRow | undefined>): FailureRow {
+    const row = camel(raw) as unknown as Omit<FailureRow, 'profile' | 'detailed'> & { profile: string | null; detailed: number };
+    let profile = row.profile;
+    if (profile === null && row.campaignId !== null) {
+      if (!campaigns.has(row.campaignId)) campaigns.set(row.campaignId, this.getCampaign(row.campaignId));
+      const campaign = campaigns.get(row.campaignId);
+      profile = campaign === undefined ? JSON.stringify(NONE_PROFILE) : JSON.stringify(profileOfSeed(campaign.profile, BigInt(row.seed)));
+    }
+    return { ...row, profile: profile ?? JSON.stringify(NONE_PROFILE), detailed: row.detailed === 1 };
   }
 
   /** Distinct bugs, most frequent first; with a campaign filter, only bugs seen in that campaign. */
   listBugs(filter: FailureFilter = {}): BugRow[] {
-    const { where, params } = whereClause(
-      filter,
-      'EXISTS (SELECT 1 FROM failures f WHERE f.case_ref = bugs.case_ref AND f.signature = bugs.signature AND f.campaign_id = ?)',
-    );
-    return (this.db.prepare(`SELECT * FROM bugs${where} ORDER BY failures DESC, case_ref, signature`).all(...params) as Record<string, unknown>[]).map(
+    const { where, params } = whereClause(filter, 'EXISTS (SELECT 1 FROM failures f WHERE f.bug_id = b.id AND f.campaign_id = ?)');
+    return (this.db.prepare(`SELECT b.* FROM bugs b${where} ORDER BY b.failures DESC, b.case_ref, b.signature`).all(...params) as Record<string, unknown>[]).map(
       (row) => camel(row) as unknown as BugRow,
     );
   }
 
   /** The failure a bug is best replayed from: its smallest reproduction, else its first failure. */
   bugFailure(bug: BugRow): FailureRow | undefined {
-    return this.getFailure(bug.smallestFailureId ?? bug.firstFailureId);
+    const id = bug.smallestFailureId ?? bug.firstFailureId;
+    return id === null ? undefined : this.getFailure(id);
   }
 }
 
@@ -407,7 +425,7 @@ function whereClause(filter: FailureFilter, campaignCondition: string): { where:
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (filter.caseRef !== undefined) {
-    conditions.push('case_ref = ?');
+    conditions.push('b.case_ref = ?');
     params.push(filter.caseRef);
   }
   if (filter.campaignId !== undefined) {
@@ -415,7 +433,7 @@ function whereClause(filter: FailureFilter, campaignCondition: string): { where:
     params.push(filter.campaignId);
   }
   if (filter.signature !== undefined) {
-    conditions.push('signature = ?');
+    conditions.push('b.signature = ?');
     params.push(filter.signature);
   }
   return { where: conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`, params };
@@ -434,4 +452,11 @@ function assertSqliteHeader(file: string): void {
   if (header.toString('latin1') !== SQLITE_HEADER) {
     throw new StoreError(`${file} is not a marionette database (not an SQLite file); it was left untouched`);
   }
+}
+
+/** The concrete profile a seed of a campaign ran under (the campaign stores the name or the JSON). */
+export function profileOfSeed(campaignProfile: string, seed: bigint): FaultProfile {
+  return campaignProfile.startsWith('{')
+    ? resolveProfile(JSON.parse(campaignProfile) as never, seed)
+    : resolveProfile(campaignProfile as 'none' | 'smoke' | 'swarm', seed);
 }

@@ -57,6 +57,14 @@ describe('runCampaign', () => {
     const [failure] = read(db, (s) => s.listFailures({ campaignId: summary.campaignId }));
     expect(failure).toMatchObject({ seed: '7', kind: 'timeout', signature: 'timeout|-|SeedTimeout', errorName: 'SeedTimeout' });
     expect(failure!.errorMessage).toMatch(/longer than the 0.5 s per-seed limit/);
+    // Replaying it runs the seed in a worker thread under the same limit, so it cannot hang the replay.
+    const { replayFailure } = await import('../../../src/search/replay/replay.js');
+    const store = FailureStore.open(db, { readonly: true });
+    try {
+      expect(await replayFailure(store, failure!.id, { cwd: REPO_ROOT })).toMatchObject({ status: 'reproduced', signature: 'timeout|-|SeedTimeout' });
+    } finally {
+      store.close();
+    }
   });
 
   it('loses no seed when a worker crashes, and records the seed that crashes it', async () => {

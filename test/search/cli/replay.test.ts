@@ -64,7 +64,7 @@ describe('mar replay', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^reproduced: failure #1 of kv-store-swarm-bug seed \d+ fails with check_failed\|.*; trace hash [0-9a-f]{16} matches\n$/);
     const store = new Database(db, { readonly: true });
-    const row = store.prepare('SELECT trace_hash FROM failures WHERE id = 1').get() as { trace_hash: string };
+    const row = store.prepare('SELECT trace_hash FROM failure_details WHERE failure_id = 1').get() as { trace_hash: string };
     store.close();
     expect(mar.traceHash(result.stdout)).toBe(row.trace_hash);
   });
@@ -76,14 +76,14 @@ describe('mar replay', () => {
   });
 
   it('reports different-trace when the trace no longer matches (exit 1)', async () => {
-    const copy = tampered("UPDATE failures SET trace_hash = 'ffff' WHERE id = 1");
+    const copy = tampered("UPDATE failure_details SET trace_hash = 'ffff' WHERE failure_id = 1");
     const result = await runMar(['replay', '1', '--db', copy]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^different-trace: failure #1 .* trace hash [0-9a-f]+ != stored ffff/);
   });
 
   it('reports no-longer-fails for a stored failure that now passes (exit 1)', async () => {
-    const copy = tampered("UPDATE failures SET case_ref = 'kv-store-swarm' WHERE id = 1");
+    const copy = tampered("UPDATE bugs SET case_ref = 'kv-store-swarm'");
     const result = await runMar(['replay', '1', '--db', copy, '--json']);
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'no-longer-fails', signature: null });
@@ -121,7 +121,7 @@ describe('mar replay', () => {
     [['replay', '999'], /no failure #999/],
     [['replay', '1', '--minimized'], /has no minimized reproduction/],
   ])('exits 2 with a one-line reason for %j', async (args, message) => {
-    const store = args.includes('--db') ? [] : ['--db', args[1] === '1' ? tampered('UPDATE failures SET minimized = NULL') : db];
+    const store = args.includes('--db') ? [] : ['--db', args[1] === '1' ? tampered('UPDATE failure_details SET minimized = NULL') : db];
     const result = await runMar([...args, ...store], { cwd: REPO_ROOT });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import * as mar from 'marionette-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildIdentity } from '../../../src/search/store/build-identity.js';
 import { FailureStore, StoreError, type NewFailure } from '../../../src/search/store/failure-store.js';
@@ -69,7 +70,15 @@ describe('FailureStore', () => {
     expect(newBugs).toHaveLength(1);
     const traces = store.listFailures().map((f) => store.getFailure(f.id)!.trace);
     expect(traces).toEqual(['trace of 1', 'trace of 2', null, null, 'trace of 12']);
-    expect(store.listFailures().map((f) => f.traceHash)).toEqual(['hash1', 'hash2', 'hash3', 'hash11', 'hash12']);
+    // Beyond keepTraces a failing seed keeps only its small row (seed and bug).
+    expect(store.listFailures().map((f) => [f.seed, f.signature, f.traceHash, f.detailed])).toEqual([
+      ['1', 'check_failed|c|E', 'hash1', true],
+      ['2', 'check_failed|c|E', 'hash2', true],
+      ['3', 'check_failed|c|E', null, false],
+      ['11', 'check_failed|c|E', null, false],
+      ['12', 'stalled|-|Stalled', 'hash12', true],
+    ]);
+    expect(JSON.parse(store.listFailures()[2]!.profile)).toEqual(mar.expandSwarmProfile(3n));
     expect(store.listBugs().map((b) => [b.signature, b.failures])).toEqual([
       ['check_failed|c|E', 4],
       ['stalled|-|Stalled', 1],
