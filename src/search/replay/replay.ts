@@ -48,7 +48,7 @@ export interface ReplayResult {
 export async function replayFailure(store: FailureStore, failureId: number, options: { readonly minimized?: boolean; readonly cwd?: string } = {}): Promise<ReplayResult> {
   const failure = store.getFailure(failureId);
   if (failure === undefined) throw new ReplayError(`no failure #${failureId} in ${store.file}`);
-  const campaign = failure.campaignId === null ? undefined : store.getCampaign(failure.campaignId);
+  const campaign = store.getCampaign(failure.campaignId);
   const stored = campaign === undefined ? null : { packageVersion: campaign.packageVersion, gitCommit: campaign.gitCommit, nodeVersion: campaign.nodeVersion };
   const buildWarning = stored === null ? null : (describeBuildDifference(stored, buildIdentity()) ?? null);
   const cwd = options.cwd ?? process.cwd();

@@ -2,7 +2,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MarionetteError } from '../../kernel/errors.js';
-import { NONE_PROFILE, type FaultProfile } from '../../faults/profiles/fault-profile.js';
+import type { FaultProfile } from '../../faults/profiles/fault-profile.js';
+import { formatSeed } from '../../kernel/parse-seed.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import type { BuildIdentity } from './build-identity.js';
 import { APPLICATION_ID, MIGRATIONS } from './schema.js';
@@ -54,11 +55,12 @@ export interface CampaignRow {
  */
 export interface FailureRow {
   readonly id: number;
-  readonly campaignId: number | null;
+  readonly campaignId: number;
   readonly caseRef: string;
   readonly caseName: string;
+  /** The seed in decimal text (the campaign's start seed plus `seedOffset`). */
   readonly seed: string;
-  readonly seedOffset: number | null;
+  readonly seedOffset: number;
   /** The concrete fault profile, as JSON. */
   readonly profile: string;
   readonly kind: string;
@@ -101,7 +103,8 @@ export interface BugRow {
 /** A failing seed to record. */
 export interface NewFailure {
   readonly seed: string;
-  readonly seedOffset: number | null;
+  /** The seed's offset from the campaign's start seed. */
+  readonly seedOffset: number;
   readonly profile: string;
   readonly kind: string;
   readonly signature: string;
@@ -169,10 +172,10 @@ const camel = (row: Record<string, unknown>): Record<string, unknown> =>
 
 /** A failing seed joined with its bug and (when kept) its details. */
 const FAILURE_SELECT =
-  'SELECT f.id, f.campaign_id, b.case_ref, b.case_name, f.seed, f.seed_offset, d.profile, b.kind, b.signature, d.phase, ' +
+  'SELECT f.id, f.campaign_id, c.start_seed, c.profile AS campaign_profile, b.case_ref, b.case_name, f.seed_offset, d.profile, b.kind, b.signature, d.phase, ' +
   'b.check_name, b.error_name, d.error_message, d.trace, d.trace_hash, d.event_count, d.minimized, d.minimized_trace, ' +
   'd.minimized_trace_hash, d.minimized_event_count, d.created_at, d.failure_id IS NOT NULL AS detailed ' +
-  'FROM failures f JOIN bugs b ON b.id = f.bug_id LEFT JOIN failure_details d ON d.failure_id = f.id';
+  'FROM failures f JOIN campaigns c ON c.id = f.campaign_id JOIN bugs b ON b.id = f.bug_id LEFT JOIN failure_details d ON d.failure_id = f.id';
 /** The same without the (large) trace texts, for listings. */
 const FAILURE_LIST_SELECT = FAILURE_SELECT.replace('d.trace, ', 'NULL AS trace, ').replace('d.minimized_trace, ', 'NULL AS minimized_trace, ');
 
@@ -319,7 +322,7 @@ export class FailureStore {
     );
     const bumpBug = this.db.prepare('UPDATE bugs SET failures = failures + 1, last_seen = ? WHERE id = ?');
     const setFirst = this.db.prepare('UPDATE bugs SET first_failure_id = ? WHERE id = ?');
-    const insertFailure = this.db.prepare('INSERT INTO failures (campaign_id, bug_id, seed, seed_offset) VALUES (?, ?, ?, ?)');
+    const insertFailure = this.db.prepare('INSERT INTO failures (campaign_id, bug_id, seed_offset) VALUES (?, ?, ?)');
     const insertDetails = this.db.prepare(
       `INSERT INTO failure_details (failure_id, profile, phase, error_message, trace, trace_hash, event_count, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -340,7 +343,7 @@ export class FailureStore {
           );
           bug = { id, failures: 0 };
         }
-        const id = Number(insertFailure.run(campaignId, bug.id, failure.seed, failure.seedOffset).lastInsertRowid);
+        const id = Number(insertFailure.run(campaignId, bug.id, failure.seedOffset).lastInsertRowid);
         bumpBug.run(now, bug.id);
         // Timeouts and crashes have no trace to regenerate cheaply, so they always keep their details.
         const keep = bug.failures < campaign.keepTraces || failure.kind === 'timeout' || failure.errorName === 'WorkerCrashed';
@@ -380,29 +383,33 @@ export class FailureStore {
 
   getFailure(id: number): FailureRow | undefined {
     const row = this.db.prepare(`${FAILURE_SELECT} WHERE f.id = ?`).get(id) as Record<string, unknown> | undefined;
-    return row === undefined ? undefined : this.failureRow(row, new Map());
+    return row === undefined ? undefined : this.failureRow(row);
   }
 
   /** Failing seeds, oldest first, without their trace texts (use `getFailure` for one in full). */
   listFailures(filter: FailureFilter = {}): FailureRow[] {
     const { where, params } = whereClause(filter, 'f.campaign_id = ?');
     const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
-    const campaigns = new Map<number, CampaignRow | undefined>();
     return (this.db.prepare(`${FAILURE_LIST_SELECT}${where} ORDER BY f.id${limit}`).all(...params) as Record<string, unknown>[]).map((row) =>
-      this.failureRow(row, campaigns),
+      this.failureRow(row),
     );
   }
 
-  /** A failure row, its profile derived from its campaign when it kept no details. */
-  private failureRow(raw: Record<string, unknown>, campaigns: Map<number, CampaignRow | undefined>): FailureRow {
-    const row = camel(raw) as unknown as Omit<FailureRow, 'profile' | 'detailed'> & { profile: string | null; detailed: number };
-    let profile = row.profile;
-    if (profile === null && row.campaignId !== null) {
-      if (!campaigns.has(row.campaignId)) campaigns.set(row.campaignId, this.getCampaign(row.campaignId));
-      const campaign = campaigns.get(row.campaignId);
-      profile = campaign === undefined ? JSON.stringify(NONE_PROFILE) : JSON.stringify(profileOfSeed(campaign.profile, BigInt(row.seed)));
-    }
-    return { ...row, profile: profile ?? JSON.stringify(NONE_PROFILE), detailed: row.detailed === 1 };
+  /** A failure row: its seed from the campaign's start seed, its profile from its campaign when it kept no details. */
+  private failureRow(raw: Record<string, unknown>): FailureRow {
+    const { startSeed, campaignProfile, detailed, profile, ...row } = camel(raw) as unknown as Omit<FailureRow, 'seed' | 'profile' | 'detailed'> & {
+      startSeed: string;
+      campaignProfile: string;
+      profile: string | null;
+      detailed: number;
+    };
+    const seed = BigInt(startSeed) + BigInt(row.seedOffset);
+    return {
+      ...row,
+      seed: formatSeed(seed),
+      profile: profile ?? JSON.stringify(profileOfSeed(campaignProfile, seed)),
+      detailed: detailed === 1,
+    };
   }
 
   /** Distinct bugs, most frequent first; with a campaign filter, only bugs seen in that campaign. */

@@ -57,13 +57,13 @@ export const MIGRATIONS: readonly string[] = [
     smallest_event_count INTEGER,
     UNIQUE (case_ref, signature)
   );
-  -- One small row per failing seed: its seed (decimal text) and its bug (kind and signature).
+  -- One small row per failing seed: its bug (kind and signature) and its offset in the campaign;
+  -- the seed is the campaign's start_seed (decimal text) plus the offset.
   CREATE TABLE failures (
     id INTEGER PRIMARY KEY,
     campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
     bug_id INTEGER NOT NULL REFERENCES bugs(id),
-    seed TEXT NOT NULL,
-    seed_offset INTEGER
+    seed_offset INTEGER NOT NULL
   );
   CREATE INDEX failures_by_campaign ON failures (campaign_id);
   -- Everything else, for the first keep_traces failing seeds of each bug (and every timeout or

@@ -69,7 +69,7 @@ export function failuresCommand(output: Output) {
         } else {
           if (failures.length === 0) output.stdout('no failures recorded');
           for (const f of failures) {
-            output.stdout(`#${f.id}  campaign ${f.campaignId ?? '-'}  ${f.caseRef}  seed=${f.seed}  ${f.signature}${f.errorMessage ? `  ${f.errorMessage}` : ''}`);
+            output.stdout(`#${f.id}  campaign ${f.campaignId}  ${f.caseRef}  seed=${f.seed}  ${f.signature}${f.errorMessage ? `  ${f.errorMessage}` : ''}`);
           }
         }
         return EXIT.ok;
