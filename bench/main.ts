@@ -2,11 +2,12 @@
  * `npm run bench`: prints the project's speed and memory figures. Set BENCH_ROUND_MS to change
  * the length of each measuring round (default 700 ms).
  */
+import { campaignBench } from './campaign-bench.js';
 import { faultBench } from './fault-bench.js';
 import { kernelBench } from './kernel-bench.js';
 
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 700);
-const sections = [kernelBench, faultBench];
+const sections = [kernelBench, faultBench, campaignBench];
 console.log(`marionette-sim bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 for (const section of sections) {
   for (const line of await section(roundMs)) console.log(line);

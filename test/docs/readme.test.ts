@@ -1,19 +1,45 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runMar } from '../search/cli/run-mar.js';
 
 const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
 
-/** Every `npx mar ...` command README shows in backticks or in a sh block. */
-function documentedCommands(): string[][] {
+/** Every `npx mar run ...` command README shows in backticks or in a sh block. */
+function documentedRunCommands(): string[][] {
   const commands = new Set<string>();
-  for (const match of readme.matchAll(/npx mar ([^`#\n|]+?)\s*(?:`|#|\n)/g)) commands.add(match[1]!.trim());
+  for (const match of readme.matchAll(/npx mar (run [^`#\n|]+?)\s*(?:`|#|\n)/g)) commands.add(match[1]!.trim());
   return [...commands].filter((c) => !c.includes('path/to/')).map((c) => c.split(/\s+/));
 }
 
+/** The quick start's first command, after `npm ci && npx mar`. */
+function quickStartCampaign(): string[] {
+  const match = /```sh\nnpm ci && npx mar (fuzz [^#\n]+?)\s*#/.exec(readme);
+  expect(match).not.toBeNull();
+  return match![1]!.split(/\s+/);
+}
+
 describe('README', () => {
-  it('documents commands that all exit 0 as written', async () => {
-    const commands = documentedCommands();
+  it('quick start: runs a real campaign into the default database, finds the bug, and the follow-up commands work', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'marionette-quick-start-'));
+    try {
+      const campaign = await runMar(quickStartCampaign(), { cwd });
+      expect(campaign.code).toBe(1);
+      expect(campaign.stdout).toMatch(/^campaign 1 done: 20,000\/20,000 seeds of idempotency-bug under swarm/);
+      expect(existsSync(path.join(cwd, 'results', 'marionette.sqlite'))).toBe(true);
+      const bugs = await runMar(['failures', '--bugs'], { cwd });
+      expect(bugs.stdout).toContain('check_failed|every deposit applied exactly once|InvariantViolation');
+      const replay = await runMar(['replay', '1'], { cwd });
+      expect(replay.code).toBe(0);
+      expect(replay.stdout).toMatch(/^reproduced: failure #1 of idempotency-bug/);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('documents run commands that all exit 0 as written', async () => {
+    const commands = documentedRunCommands();
     expect(commands.length).toBeGreaterThanOrEqual(5);
     for (const args of commands) {
       const result = await runMar(args);
