@@ -15,7 +15,7 @@ import { normalizeProfile } from '../src/faults/profiles/fault-profile.js';
 import { resolveProfile } from '../src/faults/profiles/resolve-profile.js';
 import { loadCase } from '../src/search/load-case.js';
 import { minimizeFailure } from '../src/search/minimize/minimize-failure.js';
-import type { NewFailure } from '../src/search/store/failure-store.js';
+import { failureFromReport, type NewFailure } from '../src/search/store/failure-store.js';
 import {
   PROGRESS_SEED_INDEX,
   type MinimizeTask,
@@ -73,18 +73,7 @@ async function runRange(task: RangeTask): Promise<RangeResult> {
           // The fast run failed and both full runs passed: the case is not deterministic.
           failures.push(mismatch(base, outcome.trace, hash, outcome.eventCount, 'the fuzz run failed but two re-runs of the seed passed'));
         } else {
-          failures.push({
-            ...base,
-            kind: report.kind!,
-            signature: report.signature!,
-            phase: report.phase ?? null,
-            checkName: report.checkName ?? null,
-            errorName: report.errorName ?? null,
-            errorMessage: report.errorMessage ?? null,
-            trace: report.trace,
-            traceHash: report.traceHash,
-            eventCount: report.eventCount,
-          });
+          failures.push(failureFromReport(report, base.seedOffset));
         }
       } else {
         failures.push({

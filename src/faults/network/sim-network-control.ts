@@ -1,6 +1,6 @@
 import { InvalidArgument } from '../../kernel/errors.js';
 import type { ClogFaults, LatencyFaults, LossinessFaults, NetworkControl, NetworkFaults, PartitionDynamics } from './network-types.js';
-import type { SimNetwork } from './sim-network.js';
+import { NETWORK_FAULT_KEYS, type SimNetwork } from './sim-network.js';
 
 /** The harness's handle on the simulated network (`control.network`). Every call acts at once. */
 export class SimNetworkControl implements NetworkControl {
@@ -63,24 +63,13 @@ export class SimNetworkControl implements NetworkControl {
   }
 }
 
-const KNOWN: readonly (keyof NetworkFaults)[] = [
-  'dropRate',
-  'minLatencyNs',
-  'latencyJitterNs',
-  'pathClogRate',
-  'pathClogDurationNs',
-  'partitionRate',
-  'unpartitionRate',
-  'partitionStabilityMinNs',
-  'unpartitionStabilityMinNs',
-];
 
 /** Exactly `keys` of `faults`, each present; anything else is a clear error. */
 function pick<K extends keyof NetworkFaults>(faults: Partial<NetworkFaults>, keys: readonly K[], context: string): Pick<NetworkFaults, K> {
   if (typeof faults !== 'object' || faults === null) throw new InvalidArgument(`${context}: expected an options object`);
   const out: Partial<NetworkFaults> = {};
   for (const key of Object.keys(faults)) {
-    if (!(KNOWN as readonly string[]).includes(key) || !(keys as readonly string[]).includes(key)) {
+    if (!(NETWORK_FAULT_KEYS as readonly string[]).includes(key) || !(keys as readonly string[]).includes(key)) {
       throw new InvalidArgument(`${context}: unknown option ${key}`);
     }
   }

@@ -356,7 +356,7 @@ export class SimNetwork {
     waiter.resolve();
   }
 
-  private emitFaults(eventName: string, keys: readonly (keyof NetworkFaults)[] = FAULT_KEYS): void {
+  private emitFaults(eventName: string, keys: readonly (keyof NetworkFaults)[] = NETWORK_FAULT_KEYS): void {
     const f = this.faults;
     const text: Record<keyof NetworkFaults, string> = {
       dropRate: `drop_rate=${f.dropRate}`,
@@ -369,7 +369,7 @@ export class SimNetwork {
       partitionStabilityMinNs: `partition_stability_min_ns=${f.partitionStabilityMinNs}`,
       unpartitionStabilityMinNs: `unpartition_stability_min_ns=${f.unpartitionStabilityMinNs}`,
     };
-    this.world.emit(`${eventName} ${FAULT_KEYS.filter((k) => keys.includes(k)).map((k) => text[k]).join(' ')}`);
+    this.world.emit(`${eventName} ${NETWORK_FAULT_KEYS.filter((k) => keys.includes(k)).map((k) => text[k]).join(' ')}`);
   }
 
   /** Throws {@link InvalidNode} unless `node` is in `0..nodes-1`. */
@@ -380,7 +380,8 @@ export class SimNetwork {
   }
 }
 
-const FAULT_KEYS: readonly (keyof NetworkFaults)[] = [
+/** Every network fault setting, in the order traces list them. */
+export const NETWORK_FAULT_KEYS: readonly (keyof NetworkFaults)[] = [
   'dropRate',
   'minLatencyNs',
   'latencyJitterNs',

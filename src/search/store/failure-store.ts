@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { MarionetteError } from '../../kernel/errors.js';
 import type { FaultProfile } from '../../faults/profiles/fault-profile.js';
 import { formatSeed } from '../../kernel/parse-seed.js';
+import type { RunReport } from '../../kernel/run-report.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import type { BuildIdentity } from './build-identity.js';
 import { APPLICATION_ID, MIGRATIONS } from './schema.js';
@@ -100,22 +101,31 @@ export interface BugRow {
   readonly smallestEventCount: number | null;
 }
 
-/** A failing seed to record. */
-export interface NewFailure {
-  readonly seed: string;
-  /** The seed's offset from the campaign's start seed. */
-  readonly seedOffset: number;
-  readonly profile: string;
-  readonly kind: string;
-  readonly signature: string;
-  readonly phase: string | null;
-  readonly checkName: string | null;
-  readonly errorName: string | null;
-  readonly errorMessage: string | null;
-  /** The full trace when the worker kept it; stored only for the first `keepTraces` of a signature. */
-  readonly trace: string | null;
-  readonly traceHash: string | null;
-  readonly eventCount: number | null;
+/**
+ * A failing seed to record: the fields of a {@link FailureRow} a run knows. `trace` is the full
+ * trace when the worker kept it; the store keeps it only for the first `keepTraces` of a signature.
+ */
+export type NewFailure = Pick<
+  FailureRow,
+  'seed' | 'seedOffset' | 'profile' | 'kind' | 'signature' | 'phase' | 'checkName' | 'errorName' | 'errorMessage' | 'trace' | 'traceHash' | 'eventCount'
+>;
+
+/** The failure record of a failing run's full report. */
+export function failureFromReport(report: RunReport, seedOffset: number): NewFailure {
+  return {
+    seed: report.seedText,
+    seedOffset,
+    profile: JSON.stringify(report.profile),
+    kind: report.kind!,
+    signature: report.signature!,
+    phase: report.phase ?? null,
+    checkName: report.checkName ?? null,
+    errorName: report.errorName ?? null,
+    errorMessage: report.errorMessage ?? null,
+    trace: report.trace,
+    traceHash: report.traceHash,
+    eventCount: report.eventCount,
+  };
 }
 
 /** What a new campaign is. */

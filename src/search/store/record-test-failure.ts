@@ -1,7 +1,7 @@
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
 import type { RunReport } from '../../kernel/run-report.js';
 import { buildIdentity } from './build-identity.js';
-import { FailureStore } from './failure-store.js';
+import { FailureStore, failureFromReport } from './failure-store.js';
 
 /**
  * Records a failure `expectFuzz` found as a campaign of kind `test` (done at once), with the seeds
@@ -32,22 +32,7 @@ export function recordTestFailure(
     });
     store.recordBatch(campaign.id, {
       range: { firstOffset: 0, count: run.seedsRun },
-      failures: [
-        {
-          seed: report.seedText,
-          seedOffset: Number(report.seed - run.firstSeed),
-          profile: JSON.stringify(report.profile),
-          kind: report.kind!,
-          signature: report.signature!,
-          phase: report.phase ?? null,
-          checkName: report.checkName ?? null,
-          errorName: report.errorName ?? null,
-          errorMessage: report.errorMessage ?? null,
-          trace: report.trace,
-          traceHash: report.traceHash,
-          eventCount: report.eventCount,
-        },
-      ],
+      failures: [failureFromReport(report, Number(report.seed - run.firstSeed))],
       dispatchedEnd: run.seedsRun,
     });
     store.setStatus(campaign.id, 'done');
