@@ -8,7 +8,7 @@ import { encodeTraceText } from './trace/escape.js';
 import { formatAttributeValue } from './trace/run-attribute.js';
 import { World } from './world.js';
 import { NONE_PROFILE, type FaultProfile } from '../faults/profiles/fault-profile.js';
-import { profileAttributes } from '../faults/profiles/profile-attributes.js';
+import { profileAttributeLines } from '../faults/profiles/profile-attributes.js';
 
 /** Options of one traced run. */
 export interface RunOnceOptions {
@@ -85,7 +85,7 @@ async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
   let failure: RunFailure | undefined;
   try {
     for (const line of compiled.metadata) world.emit(line);
-    for (const line of profileLines(profile)) world.emit(line);
+    for (const line of profileLines(world.profile)) world.emit(line);
   } catch {
     // Only the event limit can stop the metadata (maxEvents smaller than the run's header).
     failure = failureOf({ status: 'fatal', error: world.fatal! }, 'init', undefined, world);
@@ -164,7 +164,7 @@ const profileLineCache = new WeakMap<FaultProfile, readonly string[]>();
 function profileLines(profile: FaultProfile): readonly string[] {
   let lines = profileLineCache.get(profile);
   if (lines === undefined) {
-    lines = profileAttributes(profile).map(([key, value]) => `run.attribute key=${key} value=${formatAttributeValue(value, 'run.attribute')}`);
+    lines = profileAttributeLines(profile);
     profileLineCache.set(profile, lines);
   }
   return lines;

@@ -114,6 +114,7 @@ const MAX_TICKS = 1_000_000_000;
  * @throws {InvalidArgument} naming the first bad field and value.
  */
 export function normalizeProfile(input: PartialProfile, context = 'profile'): FaultProfile {
+  if (normalized.has(input as FaultProfile)) return input as FaultProfile;
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidArgument(`${context}: expected a profile object, got ${describeValue(input)}`);
   }
@@ -175,12 +176,23 @@ export function normalizeProfile(input: PartialProfile, context = 'profile'): Fa
     }
   }
   const sortedHooks = Object.fromEntries(Object.entries(hooks).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return Object.freeze({
-    origin,
-    network: Object.freeze(outNetwork) as unknown as NetworkFaultProfile,
-    disk: Object.freeze(outDisk) as unknown as DiskFaultProfile,
-    buggify: Object.freeze({ hookEnablePercent: percent, hookSalt: salt, hooks: Object.freeze(sortedHooks) }),
-  });
+  return markNormalized(
+    Object.freeze({
+      origin,
+      network: Object.freeze(outNetwork) as unknown as NetworkFaultProfile,
+      disk: Object.freeze(outDisk) as unknown as DiskFaultProfile,
+      buggify: Object.freeze({ hookEnablePercent: percent, hookSalt: salt, hooks: Object.freeze(sortedHooks) }),
+    }),
+  );
+}
+
+/** Profiles known to be complete, valid and frozen (normalizing one again returns it as is). */
+const normalized = new WeakSet<FaultProfile>([NONE_PROFILE]);
+
+/** @internal Records that `profile` was built in normalized form (swarm expansion builds it directly). */
+export function markNormalized(profile: FaultProfile): FaultProfile {
+  normalized.add(profile);
+  return profile;
 }
 
 /** Reads a rate given as `"n/d"` text, `{ numerator, denominator }` data or a `BuggifyRate`. */

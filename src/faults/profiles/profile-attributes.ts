@@ -1,29 +1,34 @@
 import type { FaultProfile } from './fault-profile.js';
 
-/**
- * The run attributes a profile writes at the start of a trace: `profile_origin`, then every
- * network (`net_*`) and disk (`disk_*`) setting and the BUGGIFY enablement (`buggify_*`), so a
- * trace alone says which faults its run could see.
- */
-export function profileAttributes(profile: FaultProfile): Array<readonly [string, string | number]> {
-  const out: Array<readonly [string, string | number]> = [['profile_origin', profile.origin]];
-  for (const [key, value] of Object.entries(profile.network)) out.push([`net_${snake(key)}`, value]);
-  for (const [key, value] of Object.entries(profile.disk)) out.push([`disk_${snake(key)}`, value]);
-  out.push(['buggify_hook_enable_percent', profile.buggify.hookEnablePercent]);
-  out.push(['buggify_hook_salt', profile.buggify.hookSalt]);
-  const hooks = Object.entries(profile.buggify.hooks);
-  if (hooks.length > 0) out.push(['buggify_hooks', hooks.map(([hook, on]) => `${hook}:${on ? 'on' : 'off'}`).join(',')]);
-  return out;
+/** `run.attribute` line prefixes per profile field, built once (the set of fields is fixed). */
+const prefixes = new Map<string, string>();
+
+function prefix(key: string, type: 'string' | 'uint'): string {
+  const cacheKey = `${type}:${key}`;
+  let line = prefixes.get(cacheKey);
+  if (line === undefined) {
+    line = `run.attribute key=${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} value=${type}:`;
+    prefixes.set(cacheKey, line);
+  }
+  return line;
 }
 
-const snakeNames = new Map<string, string>();
-
-/** `camelCase` to `snake_case`, memoized (profiles have a fixed set of keys). */
-function snake(key: string): string {
-  let name = snakeNames.get(key);
-  if (name === undefined) {
-    name = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    snakeNames.set(key, name);
+/**
+ * The `run.attribute` events a profile writes at the start of a trace: `profile_origin`, then
+ * every network (`net_*`) and disk (`disk_*`) setting and the BUGGIFY enablement (`buggify_*`), so
+ * a trace alone says which faults its run could see. Every value of a normalized profile is
+ * already in trace form (a lowercase origin, `n/d` rates, integers, hook names), so nothing here
+ * needs escaping; this runs once per seed of a swarm campaign.
+ */
+export function profileAttributeLines(profile: FaultProfile): string[] {
+  const lines = [prefix('profileOrigin', 'string') + profile.origin];
+  for (const [key, value] of Object.entries(profile.network)) {
+    lines.push(prefix(`net_${key}`, typeof value === 'number' ? 'uint' : 'string') + value);
   }
-  return name;
+  for (const [key, value] of Object.entries(profile.disk)) lines.push(prefix(`disk_${key}`, 'string') + value);
+  lines.push(prefix('buggifyHookEnablePercent', 'uint') + profile.buggify.hookEnablePercent);
+  lines.push(prefix('buggifyHookSalt', 'uint') + profile.buggify.hookSalt);
+  const hooks = Object.entries(profile.buggify.hooks);
+  if (hooks.length > 0) lines.push(prefix('buggifyHooks', 'string') + hooks.map(([hook, on]) => `${hook}:${on ? 'on' : 'off'}`).join(','));
+  return lines;
 }

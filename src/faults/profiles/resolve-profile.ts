@@ -1,6 +1,6 @@
 import { InvalidArgument, describeValue } from '../../kernel/errors.js';
 import { Prng } from '../../kernel/prng.js';
-import { NONE_PROFILE, normalizeProfile, type FaultProfile, type ProfileInput, type RateText } from './fault-profile.js';
+import { markNormalized, NONE_PROFILE, normalizeProfile, type FaultProfile, type ProfileInput, type RateText } from './fault-profile.js';
 
 /** The PRNG stream (of the run's seed) that swarm expansion draws from: "PROF". */
 export const PROFILE_STREAM = 0x50524f46;
@@ -72,7 +72,7 @@ export function expandSwarmProfile(seed: bigint): FaultProfile {
 
   // Built in normalized form directly (key order as normalizeProfile writes it): every value is
   // valid by construction, and this runs once per seed of a campaign.
-  return Object.freeze({
+  return markNormalized(Object.freeze({
     origin: 'swarm',
     network: Object.freeze({
       dropRate,
@@ -87,5 +87,5 @@ export function expandSwarmProfile(seed: bigint): FaultProfile {
     }),
     disk: Object.freeze({ readErrorRate, writeErrorRate, corruptReadRate, crashLostWriteRate, crashTornWriteRate }),
     buggify: Object.freeze({ hookEnablePercent, hookSalt, hooks: Object.freeze({}) }),
-  });
+  }));
 }
