@@ -20,6 +20,7 @@ import {
   PROGRESS_SEED_INDEX,
   type MinimizeTask,
   type MinimizeTaskResult,
+  type RangeDone,
   type RangeResult,
   type RangeTask,
   type WorkerResult,
@@ -46,6 +47,14 @@ export function isAudited(seed: bigint, auditEvery: number): boolean {
 }
 
 async function runRange(task: RangeTask): Promise<RangeResult> {
+  try {
+    return await runSeeds(task);
+  } catch (error) {
+    return { kind: 'range-error', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function runSeeds(task: RangeTask): Promise<RangeDone> {
   const started = performance.now();
   const c = await caseFor(task.caseRef, task.cwd);
   const progress = new Int32Array(task.progress);

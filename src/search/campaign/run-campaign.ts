@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
@@ -94,8 +94,12 @@ const FIRST_BATCH = 16;
 const MAX_BATCH = 100_000;
 const WATCHDOG_MS = 50;
 const PROGRESS_MS = 250;
-/** Workers that die before running any seed this often stop the campaign. */
+/** Workers that die this often in a row before running any seed stop the campaign. */
 const MAX_STARTUP_FAILURES = 3;
+/** The longest delay a Node timer accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How often a running campaign refreshes its heartbeat (`updated_at`). */
+const HEARTBEAT_MS = 5_000;
 
 interface RangeFlight {
   readonly range: OffsetRange;
@@ -132,9 +136,12 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
     if (campaign === undefined) throw new UsageError(`--resume: no campaign ${options.resumeId} in ${options.dbPath}`);
     if (campaign.status === 'done') throw new UsageError(`--resume: campaign ${campaign.id} is already done`);
     if (campaign.kind !== 'fuzz') throw new UsageError(`--resume: campaign ${campaign.id} was recorded by expectFuzz, not mar fuzz`);
+    if (campaign.status === 'running' && ownerAlive(campaign)) {
+      throw new UsageError(`--resume: campaign ${campaign.id} is still running (process ${campaign.ownerPid} on ${campaign.ownerHost}); stop it first`);
+    }
     await loadCase(campaign.caseRef, cwd);
-    const plan = SeedPlan.resume(campaign.plannedSeeds, store.completedRanges(campaign.id), campaign.dispatchedEnd);
-    store.setStatus(campaign.id, 'running');
+    const plan = SeedPlan.resume(campaign.plannedSeeds, store.completedRanges(campaign.id), campaign.dispatchedEnd, seedCapacity(campaign.startSeed));
+    store.claim(campaign.id);
     return { campaign: store.getCampaign(campaign.id)!, plan };
   }
   const bounded = options.seeds !== undefined;
@@ -159,7 +166,25 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
     keepTraces: options.keepTraces ?? 5,
     build: buildIdentity(),
   });
-  return { campaign, plan: SeedPlan.fresh(campaign.plannedSeeds) };
+  return { campaign, plan: SeedPlan.fresh(campaign.plannedSeeds, seedCapacity(campaign.startSeed)) };
+}
+
+/** How many seeds exist from `startSeed` up to 2^64 - 1 (a duration campaign stops there). */
+function seedCapacity(startSeed: string): number {
+  const left = SEED_MAX - BigInt(startSeed) + 1n;
+  return left > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(left);
+}
+
+/** Whether the process that owns a `running` campaign is still alive (or, on another host, still beating). */
+function ownerAlive(campaign: CampaignRow): boolean {
+  if (campaign.ownerPid === null) return false;
+  if (campaign.ownerHost !== hostname()) return Date.now() - Date.parse(campaign.updatedAt) < 6 * HEARTBEAT_MS;
+  try {
+    process.kill(campaign.ownerPid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** One process's work on one campaign. */
@@ -216,20 +241,25 @@ class CampaignSession {
     if (this.options.stopSignal?.aborted) this.stop();
     const watchdog = setInterval(() => this.watch(), WATCHDOG_MS);
     const progress = setInterval(() => this.reportProgress(), PROGRESS_MS);
+    const heartbeat = setInterval(() => this.store.heartbeat(this.campaign.id), HEARTBEAT_MS);
     try {
       this.pump();
       await finished;
     } finally {
       clearInterval(watchdog);
       clearInterval(progress);
+      clearInterval(heartbeat);
       this.options.stopSignal?.removeEventListener('abort', onStop);
       this.options.cutOffSignal?.removeEventListener('abort', onCutOff);
       await this.pool.destroy();
     }
-    if (this.fatal !== undefined) throw this.fatal;
-    const allRun = this.plan.remaining === 0 && !this.abandonedWork;
+    // Whatever ended the session, the campaign is left done or resumable, never 'running'.
+    const timeUp = this.deadlineMs !== null && performance.now() >= this.deadlineMs;
+    const nothingOwed = !this.plan.hasPending && !this.abandonedWork;
+    const complete = this.fatal === undefined && nothingOwed && (this.plan.remaining === 0 || (timeUp && !this.interrupted));
     this.store.recordBatch(this.campaign.id, { failures: [], activeMsDelta: this.sinceLastRecord(), dispatchedEnd: this.plan.frontier });
-    this.store.setStatus(this.campaign.id, this.interrupted && !allRun ? 'interrupted' : 'done');
+    this.store.setStatus(this.campaign.id, complete ? 'done' : 'interrupted');
+    if (this.fatal !== undefined) throw this.fatal;
     this.reportProgress();
     const row = this.store.getCampaign(this.campaign.id)!;
     const sessionMs = performance.now() - this.startedMs;
@@ -270,13 +300,15 @@ class CampaignSession {
 
   /** Keeps two batches per worker in flight while there is work; finishes when all is done. */
   private pump(): void {
-    if (this.deadlineMs !== null && performance.now() >= this.deadlineMs) this.stopping = true;
+    // Past the deadline no fresh seeds start, but work put back (after a timeout or a crash) still runs.
+    const timeUp = this.deadlineMs !== null && performance.now() >= this.deadlineMs;
     while (!this.stopping && this.fatal === undefined && this.ranges.size < this.workers * 2) {
-      const range = this.plan.next(this.batchSize());
+      const range = timeUp ? this.plan.nextPending(this.batchSize()) : this.plan.next(this.batchSize());
       if (range === undefined) break;
       this.dispatch(range);
     }
-    if (this.ranges.size === 0 && this.minimizations.size === 0 && (this.stopping || this.fatal !== undefined || this.plan.remaining === 0)) {
+    const nothingLeft = timeUp ? !this.plan.hasPending : this.plan.remaining === 0;
+    if (this.ranges.size === 0 && this.minimizations.size === 0 && (this.stopping || this.fatal !== undefined || nothingLeft)) {
       this.finish();
     }
   }
@@ -326,6 +358,12 @@ class CampaignSession {
   }
 
   private completed(flight: RangeFlight, result: RangeResult): void {
+    if (result.kind === 'range-error') {
+      // The worker itself failed (not the case, whose errors are failures): stop rather than retry forever.
+      this.fatal ??= new Error(`campaign: a worker failed running seeds ${flight.range.offset}..: ${result.message}`);
+      return;
+    }
+    this.startupFailures = 0;
     this.perSeedMs = result.elapsedMs / result.seedsRun;
     this.sessionSeeds += result.seedsRun;
     const newBugs = this.store.recordBatch(this.campaign.id, {
@@ -418,7 +456,8 @@ class CampaignSession {
   private minimize(failureId: number): void {
     if (this.options.minimize === false || this.stopping) return;
     const failure = this.store.getFailure(failureId);
-    if (failure === undefined || !['scenario_error', 'check_failed', 'stalled'].includes(failure.kind) || failure.errorName === 'WorkerCrashed') return;
+    if (failure === undefined || !failure.detailed || !['scenario_error', 'check_failed', 'stalled'].includes(failure.kind)) return;
+    if (failure.errorName === 'WorkerCrashed') return;
     const controller = new AbortController();
     const maxMs = this.options.minimizeMaxMs ?? 10_000;
     const task: MinimizeTask = {
@@ -431,7 +470,7 @@ class CampaignSession {
       maxMs,
     };
     this.minimizations.add(controller);
-    const limit = setTimeout(() => controller.abort(), maxMs + this.campaign.seedTimeoutMs);
+    const limit = setTimeout(() => controller.abort(), Math.min(MAX_TIMER_MS, maxMs + this.campaign.seedTimeoutMs));
     (this.pool.run(task, { signal: controller.signal }) as Promise<MinimizeTaskResult>)
       .then(
         (result) => {

@@ -18,22 +18,24 @@ export class SeedPlan {
   private constructor(
     private readonly total: number | null,
     frontier: number,
+    /** Most offsets there can be at all (seeds end at 2^64 - 1); caps a duration campaign. */
+    private readonly capacity: number,
   ) {
     this.nextFresh = frontier;
   }
 
   /** A plan for a new campaign. */
-  static fresh(total: number | null): SeedPlan {
-    return new SeedPlan(total, 0);
+  static fresh(total: number | null, capacity = Number.MAX_SAFE_INTEGER): SeedPlan {
+    return new SeedPlan(total, 0, capacity);
   }
 
   /**
    * The plan of a resumed campaign: every offset below `dispatchedEnd` (or `total`) that no
    * completed range covers, then fresh offsets from there.
    */
-  static resume(total: number | null, completed: readonly CompletedRange[], dispatchedEnd: number): SeedPlan {
+  static resume(total: number | null, completed: readonly CompletedRange[], dispatchedEnd: number, capacity = Number.MAX_SAFE_INTEGER): SeedPlan {
     const limit = total ?? dispatchedEnd;
-    const plan = new SeedPlan(total, total === null ? dispatchedEnd : total);
+    const plan = new SeedPlan(total, total === null ? dispatchedEnd : total, capacity);
     let cursor = 0;
     for (const range of [...completed].sort((a, b) => a.firstOffset - b.firstOffset)) {
       if (range.firstOffset > cursor) plan.pending.push({ offset: cursor, count: Math.min(range.firstOffset, limit) - cursor });
@@ -45,17 +47,28 @@ export class SeedPlan {
 
   /** The next range of at most `maxCount` offsets, or undefined when nothing is left. */
   next(maxCount: number): OffsetRange | undefined {
-    const head = this.pending[0];
-    if (head !== undefined) {
-      if (head.count <= maxCount) return this.pending.shift();
-      this.pending[0] = { offset: head.offset + maxCount, count: head.count - maxCount };
-      return { offset: head.offset, count: maxCount };
-    }
-    const available = this.total === null ? maxCount : Math.min(maxCount, this.total - this.nextFresh);
+    const pending = this.nextPending(maxCount);
+    if (pending !== undefined) return pending;
+    const end = Math.min(this.total ?? this.capacity, this.capacity);
+    const available = Math.min(maxCount, end - this.nextFresh);
     if (available <= 0) return undefined;
     const range = { offset: this.nextFresh, count: available };
     this.nextFresh += available;
     return range;
+  }
+
+  /** The next pending range (a gap or re-queued work) of at most `maxCount` offsets, never fresh ones. */
+  nextPending(maxCount: number): OffsetRange | undefined {
+    const head = this.pending[0];
+    if (head === undefined) return undefined;
+    if (head.count <= maxCount) return this.pending.shift();
+    this.pending[0] = { offset: head.offset + maxCount, count: head.count - maxCount };
+    return { offset: head.offset, count: maxCount };
+  }
+
+  /** Whether gaps or re-queued work are waiting. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
   }
 
   /** Puts a range back to be run again (before any fresh offsets). */
@@ -73,6 +86,7 @@ export class SeedPlan {
   /** Offsets not yet handed out, when the campaign is bounded. */
   get remaining(): number | null {
     const pending = this.pending.reduce((sum, r) => sum + r.count, 0);
-    return this.total === null ? null : pending + (this.total - this.nextFresh);
+    if (this.total === null) return this.nextFresh >= this.capacity ? pending : null;
+    return pending + (Math.min(this.total, this.capacity) - this.nextFresh);
   }
 }

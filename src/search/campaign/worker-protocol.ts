@@ -36,12 +36,24 @@ export interface RangeTask {
   readonly progress: SharedArrayBuffer;
 }
 
-/** What a range task returns. */
-export interface RangeResult {
+/** What a range task returns: its results, or why the worker itself could not run it. */
+export type RangeResult = RangeDone | RangeError;
+
+/** A range task that ran every seed. */
+export interface RangeDone {
   readonly kind: 'range';
   readonly seedsRun: number;
   readonly failures: NewFailure[];
   readonly elapsedMs: number;
+}
+
+/**
+ * The worker could not run the range (the case failed to load, a seed was invalid): a harness
+ * problem, not a failure of the case, so the campaign stops instead of retrying.
+ */
+export interface RangeError {
+  readonly kind: 'range-error';
+  readonly message: string;
 }
 
 /** Minimize one failing seed. */

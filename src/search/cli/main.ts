@@ -61,6 +61,10 @@ export async function main(argv: readonly string[], output: Output = processOutp
       output.stderr(`mar: ${error.message.split('\n')[0]}`);
       return EXIT.usage;
     }
+    if (isCorruptDatabase(error)) {
+      output.stderr(`mar: the failure database is damaged (${(error as Error).message}); restore it from a backup or use another --db file`);
+      return EXIT.usage;
+    }
     if (error instanceof Error && error.name === 'YError') {
       output.stderr(`mar: ${error.message.split('\n')[0]}`);
       return EXIT.usage;
@@ -68,4 +72,10 @@ export async function main(argv: readonly string[], output: Output = processOutp
     output.stderr(`mar: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return EXIT.failed;
   }
+}
+
+/** SQLite's verdict that a file is damaged or not a database at all. */
+function isCorruptDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB'));
 }

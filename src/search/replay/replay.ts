@@ -7,7 +7,7 @@ import { formatSeed } from '../../kernel/parse-seed.js';
 import { runCase } from '../../kernel/run-case.js';
 import { traceHash } from '../../kernel/trace-hash.js';
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
-import { PROGRESS_WORDS, type RangeResult, type RangeTask } from '../campaign/worker-protocol.js';
+import { PROGRESS_NOT_STARTED, PROGRESS_SEED_INDEX, PROGRESS_WORDS, type RangeResult, type RangeTask } from '../campaign/worker-protocol.js';
 import { loadCase } from '../load-case.js';
 import { replayMinimized, type MinimizedArtifact } from '../minimize/minimize-failure.js';
 import { packageRoot } from '../package-root.js';
@@ -79,7 +79,7 @@ export async function replaySeed(
   profile: ProfileInput | undefined,
   cwd = process.cwd(),
 ): Promise<ReplayResult> {
-  const stored = store?.listFailures({ caseRef }).find((f) => f.seed === formatSeed(seed) && (profile === undefined || sameProfile(f, profile)));
+  const stored = store?.findFailures(caseRef, seed).find((f) => profile === undefined || sameProfile(f, profile));
   if (stored !== undefined) return replayFailure(store!, stored.id, { cwd });
   const c: Case = (await loadCase(caseRef, cwd)).case;
   const report = await runCase(c, { seed, profile, caseRef });
@@ -157,7 +157,10 @@ function judge(v: Verdict): ReplayResult {
   };
 }
 
-/** Replays a seed that ran away or crashed its worker, in a worker thread under the time limit. */
+/**
+ * Replays a seed that ran away or crashed its worker, in a worker thread. The time limit counts
+ * from the moment the seed starts (read from the task's progress slot), never the worker's start-up.
+ */
 async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: number, buildWarning: string | null): Promise<ReplayResult> {
   const pool = new Piscina({
     filename: pathToFileURL(path.join(packageRoot(), 'dist', 'workers', 'seed-range-worker.js')).href,
@@ -165,7 +168,14 @@ async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: numbe
     maxThreads: 1,
   });
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const shared = new SharedArrayBuffer(PROGRESS_WORDS * 4);
+  const progress = new Int32Array(shared);
+  progress[PROGRESS_SEED_INDEX] = PROGRESS_NOT_STARTED;
+  let startedAt: number | undefined;
+  const watch = setInterval(() => {
+    if (startedAt === undefined && Atomics.load(progress, PROGRESS_SEED_INDEX) !== PROGRESS_NOT_STARTED) startedAt = performance.now();
+    if (startedAt !== undefined && performance.now() - startedAt > timeoutMs) controller.abort();
+  }, 20);
   const task: RangeTask = {
     kind: 'range',
     caseRef: failure.caseRef,
@@ -176,10 +186,11 @@ async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: numbe
     count: 1,
     auditEvery: 0,
     keepTraces: 1,
-    progress: new SharedArrayBuffer(PROGRESS_WORDS * 4),
+    progress: shared,
   };
   try {
     const result = (await pool.run(task, { signal: controller.signal })) as RangeResult;
+    if (result.kind === 'range-error') throw new ReplayError(`cannot replay failure #${failure.id}: ${result.message}`);
     const found = result.failures[0];
     return judge({
       failure,
@@ -191,12 +202,13 @@ async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: numbe
       storedHash: null,
     });
   } catch (error) {
-    const ranAway = controller.signal.aborted;
-    const signature = ranAway ? failureSignature('timeout', undefined, 'SeedTimeout') : failureSignature('scenario_error', undefined, 'WorkerCrashed');
-    void error;
+    if (error instanceof ReplayError) throw error;
+    const signature = controller.signal.aborted
+      ? failureSignature('timeout', undefined, 'SeedTimeout')
+      : failureSignature('scenario_error', undefined, 'WorkerCrashed');
     return judge({ failure, minimized: false, buildWarning, signature, trace: null, eventCount: null, storedHash: null });
   } finally {
-    clearTimeout(timer);
+    clearInterval(watch);
     await pool.destroy();
   }
 }

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MarionetteError } from '../../kernel/errors.js';
@@ -46,6 +47,9 @@ export interface CampaignRow {
   readonly packageVersion: string;
   readonly gitCommit: string | null;
   readonly nodeVersion: string;
+  /** The process working on the campaign (or that last did), and its host. */
+  readonly ownerPid: number | null;
+  readonly ownerHost: string | null;
 }
 
 /**
@@ -87,6 +91,8 @@ export interface FailureRow {
 /** A distinct bug: one signature of one case, over all campaigns. */
 export interface BugRow {
   readonly id: number;
+  /** Failing seeds of this bug in the campaign a listing was filtered by (null without that filter). */
+  readonly failuresInCampaign: number | null;
   readonly caseRef: string;
   readonly signature: string;
   readonly caseName: string;
@@ -210,6 +216,7 @@ export class FailureStore {
     const readonly = options.readonly ?? false;
     const exists = existsSync(file);
     if (!exists && (readonly || options.create === false)) throw new StoreError(`no failure database at ${file}`);
+    if (exists && !statSync(file).isFile()) throw new StoreError(`${file} is not a file`);
     if (exists) assertSqliteHeader(file);
     if (!exists) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     let db: Database.Database;
@@ -221,11 +228,12 @@ export class FailureStore {
     try {
       db.pragma('busy_timeout = 10000');
       const applicationId = db.pragma('application_id', { simple: true }) as number;
-      const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
-      if (applicationId !== APPLICATION_ID && !(applicationId === 0 && tables === 0)) {
-        throw new StoreError(`${file} is not a marionette database (it has other tables); choose another --db file`);
-      }
+      const objects = (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;
       const version = db.pragma('user_version', { simple: true }) as number;
+      // Only a marionette database, or a completely empty SQLite file, is ever written to.
+      if (applicationId !== APPLICATION_ID && !(applicationId === 0 && objects === 0 && version === 0)) {
+        throw new StoreError(`${file} is not a marionette database (it holds another application's data); choose another --db file`);
+      }
       if (version > MIGRATIONS.length) {
         throw new StoreError(`${file} has schema v${version}, newer than this marionette-sim (v${MIGRATIONS.length}); upgrade marionette-sim`);
       }
@@ -262,8 +270,8 @@ export class FailureStore {
     const result = this.db
       .prepare(
         `INSERT INTO campaigns (kind, case_ref, case_name, profile, start_seed, planned_seeds, duration_ms, workers, seed_timeout_ms,
-           audit_every, keep_traces, status, started_at, updated_at, package_version, git_commit, node_version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+           audit_every, keep_traces, status, started_at, updated_at, package_version, git_commit, node_version, owner_pid, owner_host)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         campaign.kind,
@@ -282,6 +290,8 @@ export class FailureStore {
         campaign.build.packageVersion,
         campaign.build.gitCommit,
         campaign.build.nodeVersion,
+        process.pid,
+        hostname(),
       );
     return this.getCampaign(Number(result.lastInsertRowid))!;
   }
@@ -301,6 +311,18 @@ export class FailureStore {
     this.db
       .prepare('UPDATE campaigns SET status = ?, updated_at = ?, ended_at = CASE WHEN ? = \'done\' THEN ? ELSE ended_at END WHERE id = ?')
       .run(status, now, status, now, campaignId);
+  }
+
+  /** Marks a campaign `running` in this process (a resume takes it over). */
+  claim(campaignId: number): void {
+    this.db
+      .prepare("UPDATE campaigns SET status = 'running', owner_pid = ?, owner_host = ?, updated_at = ? WHERE id = ?")
+      .run(process.pid, hostname(), new Date().toISOString(), campaignId);
+  }
+
+  /** Refreshes a running campaign's `updated_at`, so other processes can tell it is alive. */
+  heartbeat(campaignId: number): void {
+    this.db.prepare('UPDATE campaigns SET updated_at = ? WHERE id = ?').run(new Date().toISOString(), campaignId);
   }
 
   /** The completed seed ranges of a campaign, by first offset. */
@@ -405,6 +427,19 @@ export class FailureStore {
     );
   }
 
+  /** The stored failures of one seed of a case, over every campaign of that case. */
+  findFailures(caseRef: string, seed: bigint): FailureRow[] {
+    const campaigns = this.db.prepare('SELECT id, start_seed FROM campaigns WHERE case_ref = ?').all(caseRef) as { id: number; start_seed: string }[];
+    const rows: FailureRow[] = [];
+    for (const campaign of campaigns) {
+      const offset = seed - BigInt(campaign.start_seed);
+      if (offset < 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) continue;
+      const found = this.db.prepare(`${FAILURE_LIST_SELECT} WHERE f.campaign_id = ? AND f.seed_offset = ? ORDER BY f.id`).all(campaign.id, Number(offset));
+      for (const row of found as Record<string, unknown>[]) rows.push(this.failureRow(row));
+    }
+    return rows;
+  }
+
   /** A failure row: its seed from the campaign's start seed, its profile from its campaign when it kept no details. */
   private failureRow(raw: Record<string, unknown>): FailureRow {
     const { startSeed, campaignProfile, detailed, profile, ...row } = camel(raw) as unknown as Omit<FailureRow, 'seed' | 'profile' | 'detailed'> & {
@@ -425,7 +460,11 @@ export class FailureStore {
   /** Distinct bugs, most frequent first; with a campaign filter, only bugs seen in that campaign. */
   listBugs(filter: FailureFilter = {}): BugRow[] {
     const { where, params } = whereClause(filter, 'EXISTS (SELECT 1 FROM failures f WHERE f.bug_id = b.id AND f.campaign_id = ?)');
-    return (this.db.prepare(`SELECT b.* FROM bugs b${where} ORDER BY b.failures DESC, b.case_ref, b.signature`).all(...params) as Record<string, unknown>[]).map(
+    const inCampaign =
+      filter.campaignId === undefined
+        ? 'NULL AS failures_in_campaign'
+        : `(SELECT count(*) FROM failures f WHERE f.bug_id = b.id AND f.campaign_id = ${Math.floor(filter.campaignId)}) AS failures_in_campaign`;
+    return (this.db.prepare(`SELECT b.*, ${inCampaign} FROM bugs b${where} ORDER BY b.failures DESC, b.case_ref, b.signature`).all(...params) as Record<string, unknown>[]).map(
       (row) => camel(row) as unknown as BugRow,
     );
   }

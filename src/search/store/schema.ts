@@ -33,7 +33,9 @@ export const MIGRATIONS: readonly string[] = [
     ended_at TEXT,
     package_version TEXT NOT NULL,
     git_commit TEXT,
-    node_version TEXT NOT NULL
+    node_version TEXT NOT NULL,
+    owner_pid INTEGER,
+    owner_host TEXT
   );
   CREATE TABLE campaign_ranges (
     campaign_id INTEGER NOT NULL REFERENCES campaigns(id),

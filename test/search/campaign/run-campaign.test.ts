@@ -133,3 +133,68 @@ describe('runCampaign', () => {
     await expect(runCampaign({ caseRef: '', resumeId: 99, dbPath: freshDb() })).rejects.toThrow(/no campaign 99/);
   });
 });
+
+describe('runCampaign: edge cases found in review', () => {
+  it('refuses to resume a campaign whose process is still running, and takes over one whose process died', async () => {
+    const db = freshDb();
+    const stop = new AbortController();
+    const first = await runCampaign({ caseRef: 'retry-queue', seeds: 100_000, workers: 1, profile: 'none', dbPath: db, stopSignal: stop.signal, onProgress: () => stop.abort() });
+    const Database = (await import('better-sqlite3')).default;
+    const handle = new Database(db);
+    handle.prepare("UPDATE campaigns SET status = 'running', owner_pid = ? WHERE id = ?").run(process.pid, first.campaignId);
+    handle.close();
+    await expect(runCampaign({ caseRef: '', resumeId: first.campaignId, dbPath: db })).rejects.toThrow(/is still running \(process \d+ on /);
+    const dead = new Database(db);
+    dead.prepare('UPDATE campaigns SET owner_pid = 2147483646 WHERE id = ?').run(first.campaignId);
+    dead.close();
+    const resumed = await runCampaign({ caseRef: '', resumeId: first.campaignId, dbPath: db, workers: 1 });
+    expect(resumed).toMatchObject({ status: 'done', seedsDone: 100_000 });
+  });
+
+  it('leaves no hole in a duration campaign whose seeds time out, and ends it done', async () => {
+    const db = freshDb();
+    const summary = await runCampaign({ caseRef: fixture('runaway'), durationMs: 1200, workers: 2, profile: 'none', dbPath: db, cwd: REPO_ROOT, seedTimeoutMs: 300 });
+    expect(summary.status).toBe('done');
+    read(db, (s) => {
+      const campaign = s.getCampaign(summary.campaignId)!;
+      const offsets = s.completedRanges(summary.campaignId).flatMap((r) => Array.from({ length: r.count }, (_, i) => r.firstOffset + i)).sort((a, b) => a - b);
+      expect(offsets).toEqual(Array.from({ length: campaign.dispatchedEnd }, (_, i) => i));
+      expect(s.listFailures().map((f) => f.seed)).toEqual(['7']);
+    });
+  });
+
+  it('ends a duration campaign at seed 2^64 - 1', async () => {
+    const summary = await runCampaign({ caseRef: 'idempotency', durationMs: 800, startSeed: mar.SEED_MAX, workers: 1, profile: 'none', dbPath: freshDb() });
+    expect(summary).toMatchObject({ status: 'done', seedsDone: 1, failures: 0 });
+  });
+
+  it('finishes a campaign with --keep-traces 0 (nothing kept, nothing minimized)', async () => {
+    const db = freshDb();
+    const summary = await runCampaign({ caseRef: 'idempotency-bug', seeds: 300, workers: 2, profile: 'none', dbPath: db, keepTraces: 0 });
+    expect(summary.status).toBe('done');
+    expect(summary.failures).toBeGreaterThan(10);
+    read(db, (s) => expect(s.listFailures().every((f) => !f.detailed)).toBe(true));
+  });
+
+  it('stops with a clear error, and leaves the campaign resumable, when workers cannot load the case', async () => {
+    const db = freshDb();
+    process.env.MARIONETTE_FIXTURE_BREAK_WORKERS = '1';
+    try {
+      await expect(runCampaign({ caseRef: fixture('brokenInWorkers'), seeds: 50, workers: 1, profile: 'none', dbPath: db, cwd: REPO_ROOT })).rejects.toThrow(
+        /a worker failed running seeds 0\.\.: cannot load case module .*refuses to load in a worker/,
+      );
+    } finally {
+      delete process.env.MARIONETTE_FIXTURE_BREAK_WORKERS;
+    }
+    expect(read(db, (s) => s.listCampaigns()[0]!.status)).toBe('interrupted');
+  });
+
+  it('counts a bug per campaign in the campaign summary', async () => {
+    const db = freshDb();
+    const first = await runCampaign({ caseRef: 'idempotency-bug', seeds: 400, workers: 1, profile: 'none', dbPath: db, minimize: false });
+    const second = await runCampaign({ caseRef: 'idempotency-bug', seeds: 400, startSeed: 400n, workers: 1, profile: 'none', dbPath: db, minimize: false });
+    expect(first.bugs[0]!.failuresInCampaign).toBe(first.failures);
+    expect(second.bugs[0]!.failuresInCampaign).toBe(second.failures);
+    expect(second.bugs[0]!.failures).toBe(first.failures + second.failures);
+  });
+});

@@ -51,6 +51,28 @@ describe('mar failures / mar campaigns', () => {
     expect(JSON.parse(result.stdout.trim())).toMatchObject({ id: 1, status: 'done', caseRef: 'kv-store-swarm-bug', seedsDone: 800 });
   });
 
+  it.each([
+    [['failures', '--limit', 'abc'], /--limit must be a non-negative integer/],
+    [['failures', '--campaign', '1.5'], /--campaign must be a campaign id/],
+  ])('rejects bad filters with exit 2: %j', async (args, message) => {
+    const result = await runMar([...args, '--db', db]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('is a one-line exit 2 on a damaged database', async () => {
+    const damaged = path.join(dir, 'damaged.sqlite');
+    copyFileSync(db, damaged);
+    const { openSync, writeSync, closeSync, statSync } = await import('node:fs');
+    const fd = openSync(damaged, 'r+');
+    writeSync(fd, Buffer.alloc(statSync(damaged).size - 4096, 0x5a), 0, undefined, 4096);
+    closeSync(fd);
+    const result = await runMar(['failures', '--db', damaged]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^mar: (the failure database is damaged|.*not a usable marionette database)/);
+  });
+
   it('is a one-line usage error on a missing database', async () => {
     const result = await runMar(['failures', '--db', path.join(dir, 'missing.sqlite')]);
     expect(result.code).toBe(2);

@@ -117,11 +117,23 @@ describe('FailureStore', () => {
     db.exec('CREATE TABLE mine (x)');
     db.close();
     const before = readFileSync(other);
-    expect(() => FailureStore.open(other)).toThrow(/is not a marionette database \(it has other tables\)/);
+    expect(() => FailureStore.open(other)).toThrow(/is not a marionette database \(it holds another application's data\)/);
     expect(readFileSync(other)).toEqual(before);
     const corrupt = tempFile('corrupt.sqlite');
     writeFileSync(corrupt, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4096, 0xab)]));
     expect(() => FailureStore.open(corrupt)).toThrow(StoreError);
+  });
+
+  it('refuses a foreign SQLite file without tables and a directory, leaving them untouched', () => {
+    const file = tempFile('view-only.sqlite');
+    const db = new Database(file);
+    db.exec('CREATE VIEW v AS SELECT 1');
+    db.pragma('user_version = 1');
+    db.close();
+    const before = readFileSync(file);
+    expect(() => FailureStore.open(file)).toThrow(/is not a marionette database/);
+    expect(readFileSync(file)).toEqual(before);
+    expect(() => FailureStore.open(path.dirname(file))).toThrow(/is not a file/);
   });
 
   it('refuses a database from a newer version, and reading a missing one', () => {

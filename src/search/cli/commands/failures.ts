@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { openStoreFor, withDbOption } from '../db-option.js';
 import type { Output } from '../output.js';
-import { EXIT } from '../usage-error.js';
+import { EXIT, UsageError } from '../usage-error.js';
 
 interface FailuresArgs {
   readonly db: string;
@@ -27,6 +27,12 @@ export function failuresCommand(output: Output) {
         .option('limit', { type: 'number', describe: 'at most this many failing seeds' })
         .option('json', { type: 'boolean', describe: 'one JSON object per line' }),
     handler: async (args: FailuresArgs): Promise<number> => {
+      if (args.limit !== undefined && (!Number.isSafeInteger(args.limit) || args.limit < 0)) {
+        throw new UsageError(`--limit must be a non-negative integer, got ${args.limit}`);
+      }
+      if (args.campaign !== undefined && (!Number.isSafeInteger(args.campaign) || args.campaign < 1)) {
+        throw new UsageError(`--campaign must be a campaign id (a positive integer), got ${args.campaign}`);
+      }
       const store = openStoreFor(args.db, { readonly: true });
       try {
         const filter = { caseRef: args.case, campaignId: args.campaign, signature: args.signature, limit: args.limit };

@@ -143,7 +143,8 @@ function summaryJson(s: CampaignSummary): Record<string, unknown> {
     db: s.dbPath,
     bugs: s.bugs.map((b) => ({
       signature: b.signature,
-      failures: b.failures,
+      failures: b.failuresInCampaign ?? b.failures,
+      failuresAllCampaigns: b.failures,
       firstFailureId: b.firstFailureId,
       smallestFailureId: b.smallestFailureId,
       smallestEventCount: b.smallestEventCount,
@@ -162,7 +163,7 @@ function describeSummary(s: CampaignSummary, db: string): string[] {
   for (const bug of s.bugs) {
     const replayId = bug.smallestFailureId ?? bug.firstFailureId;
     const smallest = bug.smallestEventCount === null ? '' : `, minimized to ${bug.smallestEventCount} events`;
-    lines.push(`  ${bug.failures.toLocaleString('en-US').padStart(8)}  ${bug.signature}  (failure #${bug.firstFailureId}${smallest}) replay: mar replay ${replayId}${bug.smallestEventCount === null ? '' : ' --minimized'}${dbArg}`);
+    lines.push(`  ${(bug.failuresInCampaign ?? bug.failures).toLocaleString('en-US').padStart(8)}  ${bug.signature}  (failure #${bug.firstFailureId}${smallest}) replay: mar replay ${replayId}${bug.smallestEventCount === null ? '' : ' --minimized'}${dbArg}`);
   }
   if (s.status === 'interrupted') lines.push(`resume with: mar fuzz --resume ${s.campaignId}${dbArg}`);
   return lines;
