@@ -1,5 +1,6 @@
 /** Search figures: campaign throughput against the in-process loop, coordinator memory, minimization. */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveProfile } from '../src/index.js';
@@ -36,6 +37,22 @@ async function inProcessSeedsPerSecond(caseRef: string, seeds: number): Promise<
   return (seeds / (performance.now() - start)) * 1000;
 }
 
+/** The same work split over `threads` bare worker threads (no pool, no coordinator): the scaling ceiling of this machine. */
+async function rawThreadsSeedsPerSecond(caseRef: string, seeds: number, threads: number): Promise<number> {
+  const share = Math.ceil(seeds / threads);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: threads }, (_, i) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(new URL('./raw-threads.js', import.meta.url), { workerData: { caseRef, cwd: process.cwd(), firstSeed: i * share, count: share } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      }),
+    ),
+  );
+  return ((share * threads) / (performance.now() - start)) * 1000;
+}
+
 async function campaignSeedsPerSecond(caseRef: string, seeds: number, workers: number): Promise<number> {
   const summary = await runCampaign({ caseRef, seeds, workers, profile: 'swarm', dbPath: freshDb(), minimize: false });
   return summary.seedsPerSecond;
@@ -51,9 +68,12 @@ export async function campaignBench(roundMs: number): Promise<string[]> {
     const inProcess = await inProcessSeedsPerSecond(name, Math.round(seeds / 2));
     const one = await campaignSeedsPerSecond(name, seeds, 1);
     const two = await campaignSeedsPerSecond(name, seeds, 2);
+    const rawOne = await rawThreadsSeedsPerSecond(name, Math.round(seeds / 2), 1);
+    const rawTwo = await rawThreadsSeedsPerSecond(name, seeds, 2);
     lines.push(
       `${name} under swarm, ${seeds.toLocaleString('en-US')} seeds: in-process loop ${formatRate(inProcess)}, 1 worker ${formatRate(one)} ` +
-        `(${(one / inProcess).toFixed(2)}x the loop, target >= 0.9x), 2 workers ${formatRate(two)} (${(two / one).toFixed(2)}x one worker, target >= 1.8x)`,
+        `(${(one / inProcess).toFixed(2)}x the loop, target >= 0.9x), 2 workers ${formatRate(two)} (${(two / one).toFixed(2)}x one worker, target >= 1.8x); ` +
+        `ceiling on this machine: bare worker threads 1 -> 2 give ${(rawTwo / rawOne).toFixed(2)}x`,
     );
   }
 

@@ -30,11 +30,11 @@ export async function kernelBench(roundMs: number): Promise<string[]> {
     );
     const cost = (r: number, base: number) => `${(base / r).toFixed(1)}x`;
     lines.push(
-      `${name}: bare logic ${formatRate(rate.bareReturn!)} (check returns), ${formatRate(rate.bareThrow!)} (check throws)`,
-      `  fuzz path (one traced run): ${formatRate(rate.fuzzPath!)} = ${cost(rate.fuzzPath!, rate.bareReturn!)} the cost of ` +
-        `bare-returning, ${cost(rate.fuzzPath!, rate.bareThrow!)} of bare-throwing (target <= 4x)`,
-      `  runCase (two runs + compare): ${formatRate(rate.runCase!)} = ${cost(rate.runCase!, rate.bareReturn!)} / ` +
-        `${cost(rate.runCase!, rate.bareThrow!)} (target <= 10x)`,
+      `${name}: bare logic ${formatRate(rate.bareThrow!)} with the example's throwing check, ${formatRate(rate.bareReturn!)} with a check that only returns`,
+      `  fuzz path (one traced run): ${formatRate(rate.fuzzPath!)} = ${cost(rate.fuzzPath!, rate.bareThrow!)} the cost of the bare logic ` +
+        `(${cost(rate.fuzzPath!, rate.bareReturn!)} of the returning variant); target <= 4x`,
+      `  runCase (two runs, stacks on, byte compare): ${formatRate(rate.runCase!)} = ${cost(rate.runCase!, rate.bareThrow!)} ` +
+        `(${cost(rate.runCase!, rate.bareReturn!)} of the returning variant); target <= 10x`,
     );
   }
   return lines;

@@ -46,7 +46,7 @@ export interface RunReport {
   readonly secondTrace: string | undefined;
   readonly eventCount: number;
   readonly secondEventCount: number | undefined;
-  /** SHA-256 of `trace`. */
+  /** SHA-256 of `trace` (computed on first read). */
   readonly traceHash: string;
   /** Simulated time at the end of the first run, in ns. */
   readonly finalNs: number;
@@ -94,7 +94,7 @@ export function buildRunReport(input: ReportInput): RunReport {
       : `FAIL ${input.case.name} seed=${seedText} kind=${kind}` +
         (checkName === undefined ? '' : ` check=${JSON.stringify(checkName)}`) +
         ` error=${errorName}: ${errorMessage} events=${first.eventCount} | replay: ${replayCommand}`;
-  return {
+  const report = {
     status: kind === undefined ? 'passed' : 'failed',
     passed: kind === undefined,
     kind,
@@ -114,13 +114,18 @@ export function buildRunReport(input: ReportInput): RunReport {
     secondTrace: second?.trace,
     eventCount: first.eventCount,
     secondEventCount: second?.eventCount,
-    traceHash: traceHash(first.trace),
     finalNs: first.finalNs,
     divergence,
     signature,
     replayCommand,
     summary,
-  };
+  } as const;
+  // Hashing a trace costs as much as comparing two; most callers never read the hash.
+  let hash: string | undefined;
+  return Object.defineProperty(report, 'traceHash', {
+    enumerable: true,
+    get: () => (hash ??= traceHash(first.trace)),
+  }) as unknown as RunReport;
 }
 
 /** The first line where two traces differ, or undefined when they are byte for byte equal. */
