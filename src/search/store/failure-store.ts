@@ -134,21 +134,11 @@ export function failureFromReport(report: RunReport, seedOffset: number): NewFai
   };
 }
 
-/** What a new campaign is. */
-export interface NewCampaign {
-  readonly kind: 'fuzz' | 'test';
-  readonly caseRef: string;
-  readonly caseName: string;
-  readonly profile: string;
-  readonly startSeed: string;
-  readonly plannedSeeds: number | null;
-  readonly durationMs: number | null;
-  readonly workers: number;
-  readonly seedTimeoutMs: number;
-  readonly auditEvery: number;
-  readonly keepTraces: number;
-  readonly build: BuildIdentity;
-}
+/** What a new campaign is: the planning fields of a {@link CampaignRow} and the build that runs it. */
+export type NewCampaign = Pick<
+  CampaignRow,
+  'kind' | 'caseRef' | 'caseName' | 'profile' | 'startSeed' | 'plannedSeeds' | 'durationMs' | 'workers' | 'seedTimeoutMs' | 'auditEvery' | 'keepTraces'
+> & { readonly build: BuildIdentity };
 
 /** One completed seed range of a campaign. */
 export interface CompletedRange {
