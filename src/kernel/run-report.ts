@@ -34,6 +34,8 @@ export interface RunReport {
   readonly phase: RunPhase | undefined;
   /** Name of the failing check. */
   readonly checkName: string | undefined;
+  /** The same as `checkName` (the field name `mar failures --json` uses). */
+  readonly check: string | undefined;
   /** Name of the thrown error (its `name`), or `Stalled`. */
   readonly errorName: string | undefined;
   /** One-line message of the thrown error. */
@@ -107,6 +109,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     profile: input.profile,
     phase: divergence !== undefined ? undefined : failure?.phase,
     checkName,
+    check: checkName,
     errorName,
     errorMessage,
     error: divergence !== undefined ? undefined : failure?.error,

@@ -125,6 +125,7 @@ describe('runCase: each failure kind', () => {
     const report = await mar.runCase(c, { seed: 2 });
     expect(report.kind).toBe('check_failed');
     expect(report.checkName).toBe('second breaks');
+    expect(report.check).toBe('second breaks');
     expect(report.errorName).toBe('Error');
     expect(report.signature).toBe('check_failed|second breaks|Error');
     expect(ran).toEqual(['first', 'second', 'deinit', 'first', 'second', 'deinit']);
