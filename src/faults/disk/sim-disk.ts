@@ -1,6 +1,7 @@
 import { InvalidArgument, describeValue } from '../../kernel/errors.js';
 import type { World } from '../../kernel/world.js';
-import { BuggifyRate } from '../buggify-rate.js';
+import type { BuggifyRate } from '../buggify-rate.js';
+import { parseRate } from '../profiles/fault-profile.js';
 import { DiskCrashed, DiskIoError } from '../errors.js';
 import { assertBytes, assertLogicalPath, assertSectorRange, assertSectorSize } from './disk-requests.js';
 import type { Disk, DiskFaults, DiskOptions, DiskRead, DiskWrite } from './disk-types.js';
@@ -265,9 +266,9 @@ export class SimDisk implements Disk {
 
 const DISK_FAULT_KEYS = ['readErrorRate', 'writeErrorRate', 'corruptReadRate', 'crashLostWriteRate', 'crashTornWriteRate'] as const;
 
-/** Validates disk fault rates. */
-export function checkDiskFaults(faults: DiskFaults, context: string): DiskFaults {
-  const rate = (key: keyof DiskFaults) => BuggifyRate.from(faults[key], `${context}: ${key}`);
+/** Validates disk fault rates, given as `BuggifyRate`s, `{ numerator, denominator }` or `"n/d"` text. */
+export function checkDiskFaults(faults: Readonly<Record<keyof DiskFaults, unknown>>, context: string): DiskFaults {
+  const rate = (key: keyof DiskFaults) => parseRate(faults[key], `${context}: ${key}`);
   return {
     readErrorRate: rate('readErrorRate'),
     writeErrorRate: rate('writeErrorRate'),

@@ -1,4 +1,5 @@
 import type { DiskFaults } from '../disk/disk-types.js';
+import { checkDiskFaults } from '../disk/sim-disk.js';
 import type { NetworkFaults } from '../network/network-types.js';
 import { parseRate, type FaultProfile } from './fault-profile.js';
 
@@ -21,13 +22,5 @@ export function networkFaultsOf(profile: FaultProfile, tickNs: number): NetworkF
 
 /** The disk faults a profile sets. */
 export function diskFaultsOf(profile: FaultProfile): DiskFaults {
-  const d = profile.disk;
-  const rate = (key: keyof typeof d) => parseRate(d[key], `profile.disk.${key}`);
-  return {
-    readErrorRate: rate('readErrorRate'),
-    writeErrorRate: rate('writeErrorRate'),
-    corruptReadRate: rate('corruptReadRate'),
-    crashLostWriteRate: rate('crashLostWriteRate'),
-    crashTornWriteRate: rate('crashTornWriteRate'),
-  };
+  return checkDiskFaults(profile.disk, 'profile.disk');
 }
