@@ -1,4 +1,4 @@
-import { InvalidArgument, describeValue } from '../../kernel/errors.js';
+import { InvalidArgument, InvalidRate, describeValue } from '../../kernel/errors.js';
 import { BuggifyRate } from '../buggify-rate.js';
 
 /** A rate in plain data: `"numerator/denominator"`, e.g. `"1/100"`. */
@@ -199,7 +199,7 @@ export function markNormalized(profile: FaultProfile): FaultProfile {
 export function parseRate(value: unknown, context: string): BuggifyRate {
   if (typeof value === 'string') {
     const match = /^(\d+)\/(\d+)$/.exec(value);
-    if (match === null) throw new InvalidArgument(`${context}: expected a rate "n/d", got ${describeValue(value)}`);
+    if (match === null) throw new InvalidRate(`${context}: expected a rate "n/d", got ${describeValue(value)}`);
     return BuggifyRate.from({ numerator: Number(match[1]), denominator: Number(match[2]) }, context);
   }
   return BuggifyRate.from(value, context);
