@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 let cached: string | undefined;
 
@@ -18,4 +18,9 @@ export function packageRoot(): string {
     if (parent === dir) throw new Error('marionette-sim: cannot find the package root above ' + fileURLToPath(import.meta.url));
     dir = parent;
   }
+}
+
+/** The compiled piscina worker of campaigns and replays (workers always run compiled JS from dist/). */
+export function seedRangeWorkerUrl(): string {
+  return pathToFileURL(path.join(packageRoot(), 'dist', 'workers', 'seed-range-worker.js')).href;
 }

@@ -1,4 +1,5 @@
 import { InvalidArgument, InvalidRate, describeValue } from '../../kernel/errors.js';
+import { isHookName } from '../buggify-hook.js';
 import { BuggifyRate } from '../buggify-rate.js';
 
 /** A rate in plain data: `"numerator/denominator"`, e.g. `"1/100"`. */
@@ -171,7 +172,7 @@ export function normalizeProfile(input: PartialProfile, context = 'profile'): Fa
     throw new InvalidArgument(`${context}: buggify.hooks must be an object of hook: boolean, got ${describeValue(hooks)}`);
   }
   for (const [hook, enabled] of Object.entries(hooks)) {
-    if (!/^[a-z][a-z0-9_]*$/.test(hook) || typeof enabled !== 'boolean') {
+    if (!isHookName(hook) || typeof enabled !== 'boolean') {
       throw new InvalidArgument(`${context}: buggify.hooks.${hook} must be a boolean for a valid hook name, got ${describeValue(enabled)}`);
     }
   }

@@ -1,6 +1,4 @@
 import { availableParallelism, hostname } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { failureSignature } from '../../kernel/failure.js';
 import { formatSeed, SEED_MAX } from '../../kernel/parse-seed.js';
@@ -8,7 +6,8 @@ import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import { UsageError } from '../cli/usage-error.js';
 import { loadCase } from '../load-case.js';
-import { packageRoot } from '../package-root.js';
+import { seedRangeWorkerUrl } from '../package-root.js';
+import { isMinimizable } from '../minimize/minimize-failure.js';
 import { buildIdentity } from '../store/build-identity.js';
 import { FailureStore, type BugRow, type CampaignRow, type NewFailure } from '../store/failure-store.js';
 import { SeedPlan, type OffsetRange } from './seed-plan.js';
@@ -221,7 +220,7 @@ class CampaignSession {
     this.profile = campaign.profile.startsWith('{') ? (JSON.parse(campaign.profile) as ProfileInput) : (campaign.profile as ProfileInput);
     this.deadlineMs = campaign.durationMs === null ? null : this.startedMs + Math.max(0, campaign.durationMs - campaign.activeMs);
     this.pool = new Piscina({
-      filename: pathToFileURL(path.join(packageRoot(), 'dist', 'workers', 'seed-range-worker.js')).href,
+      filename: seedRangeWorkerUrl(),
       minThreads: this.workers,
       maxThreads: this.workers,
       concurrentTasksPerWorker: 1,
@@ -456,8 +455,7 @@ class CampaignSession {
   private minimize(failureId: number): void {
     if (this.options.minimize === false || this.stopping) return;
     const failure = this.store.getFailure(failureId);
-    if (failure === undefined || !failure.detailed || !['scenario_error', 'check_failed', 'stalled'].includes(failure.kind)) return;
-    if (failure.errorName === 'WorkerCrashed') return;
+    if (failure === undefined || !failure.detailed || !isMinimizable(failure.kind, failure.errorName)) return;
     const controller = new AbortController();
     const maxMs = this.options.minimizeMaxMs ?? 10_000;
     const task: MinimizeTask = {

@@ -44,6 +44,11 @@ export interface MinimizeResult {
 /** Kinds a single in-process run can reproduce, and so can minimize. */
 const MINIMIZABLE = new Set(['scenario_error', 'check_failed', 'stalled']);
 
+/** Whether a failure of this kind (and error) can be minimized: one in-process run must reproduce it. */
+export function isMinimizable(kind: string, errorName: string | null): boolean {
+  return MINIMIZABLE.has(kind) && errorName !== 'WorkerCrashed';
+}
+
 /**
  * Searches for a smaller reproduction of a failing seed with the same signature, in two phases:
  *

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Case } from '../../kernel/define-case.js';
 import { failureSignature } from '../../kernel/failure.js';
@@ -10,7 +8,7 @@ import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
 import { PROGRESS_NOT_STARTED, PROGRESS_SEED_INDEX, PROGRESS_WORDS, type RangeResult, type RangeTask } from '../campaign/worker-protocol.js';
 import { loadCase } from '../load-case.js';
 import { replayMinimized, type MinimizedArtifact } from '../minimize/minimize-failure.js';
-import { packageRoot } from '../package-root.js';
+import { seedRangeWorkerUrl } from '../package-root.js';
 import { buildIdentity, describeBuildDifference } from '../store/build-identity.js';
 import type { FailureRow, FailureStore } from '../store/failure-store.js';
 
@@ -163,7 +161,7 @@ function judge(v: Verdict): ReplayResult {
  */
 async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: number, buildWarning: string | null): Promise<ReplayResult> {
   const pool = new Piscina({
-    filename: pathToFileURL(path.join(packageRoot(), 'dist', 'workers', 'seed-range-worker.js')).href,
+    filename: seedRangeWorkerUrl(),
     minThreads: 1,
     maxThreads: 1,
   });
