@@ -89,6 +89,15 @@ describe('mar list', () => {
     }
   });
 
+  it('is an executable script, as npx mar and an installed bin run it', async () => {
+    const { execFile } = await import('node:child_process');
+    const bin = new URL('../../../dist/src/search/cli/bin.js', import.meta.url);
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(bin, ['list'], (error, out) => (error ? reject(error) : resolve(out))),
+    );
+    expect(stdout).toMatch(/^retry-queue /m);
+  });
+
   it('shows help with --help', async () => {
     const result = await runMar(['--help']);
     expect(result.code).toBe(0);
