@@ -91,7 +91,7 @@ describe('mar list', () => {
 
   it('is an executable script, as npx mar and an installed bin run it', async () => {
     const { execFile } = await import('node:child_process');
-    const bin = new URL('../../../dist/src/search/cli/bin.js', import.meta.url);
+    const bin = new URL('../../../dist/src/search/cli/bin.js', import.meta.url).pathname;
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(bin, ['list'], (error, out) => (error ? reject(error) : resolve(out))),
     );
