@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveProfile } from '../src/index.js';
 import { findBuiltinCase } from '../src/examples/registry.js';
-import { runOnce } from '../src/kernel/run-once.js';
+import { runOnce } from '../src/harness/run-once.js';
 import { runCampaign } from '../src/search/campaign/run-campaign.js';
 import { minimizeFailure } from '../src/search/minimize/minimize-failure.js';
 import runWorkerTask from '../workers/seed-range-worker.js';

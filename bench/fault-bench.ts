@@ -1,7 +1,7 @@
 /** Fault-model figures: swarm seeds per second, network core throughput, memory per world. */
 import { resolveProfile, World } from '../src/index.js';
 import { findBuiltinCase } from '../src/examples/registry.js';
-import { runOnce } from '../src/kernel/run-once.js';
+import { runOnce } from '../src/harness/run-once.js';
 import { formatRate, median } from './measure.js';
 
 /** Fuzz-path seeds per second of a case under `swarm`, over `seeds` consecutive seeds. */

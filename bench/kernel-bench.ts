@@ -1,7 +1,7 @@
 /** Kernel figures: seeds per second of the fuzz path and of runCase against the bare logic. */
 import { runCase } from '../src/index.js';
 import { findBuiltinCase } from '../src/examples/registry.js';
-import { runOnce } from '../src/kernel/run-once.js';
+import { runOnce } from '../src/harness/run-once.js';
 import { bareIdempotencyBug, bareRetryQueueBug } from './bare-examples.js';
 import { formatRate, sideBySide } from './measure.js';
 

@@ -7,23 +7,30 @@
  * @packageDocumentation
  */
 
+import { setTestFailureRecorder } from './harness/expect.js';
+
 // Seeds and randomness
 export { parseSeed, formatSeed, SEED_MAX, type SeedInput } from './kernel/parse-seed.js';
 export { Prng, MAX_INT_BOUND } from './kernel/prng.js';
 export type { ChoiceSource } from './kernel/choice-source.js';
 
 // The world and its handles
-export {
-  World,
-  DEFAULT_TICK_NS,
-  DEFAULT_MAX_EVENTS,
-  type WorldOptions,
-  type UntracedRandom,
-  type BuggifyHookPolicy,
-  type TickListener,
-} from './kernel/world.js';
-export type { Env, Control, Clock, Random, Simulation, SimulateOptions } from './kernel/simulation-types.js';
-export { createProductionEnv, type ProductionEnvOptions } from './kernel/production-env.js';
+export { DEFAULT_TICK_NS, DEFAULT_MAX_EVENTS, DEFAULT_MAX_STEPS, type UntracedRandom, type TickListener } from './kernel/world.js';
+export { World, type WorldOptions } from './harness/world.js';
+export type { BuggifyHookPolicy } from './faults/profiles/hook-policy.js';
+export type {
+  Env,
+  Control,
+  Clock,
+  Random,
+  Simulation,
+  SimulateOptions,
+  HostEnv,
+  HostMain,
+  Host,
+  HostControl,
+} from './harness/simulation-types.js';
+export { createProductionEnv, type ProductionEnvOptions } from './harness/production-env.js';
 export { BuggifyRate } from './faults/buggify-rate.js';
 
 // Network
@@ -56,6 +63,7 @@ export {
   type PartialProfile,
   type NetworkFaultProfile,
   type DiskFaultProfile,
+  type HostFaultProfile,
   type BuggifyProfile,
   type RateText,
 } from './faults/profiles/fault-profile.js';
@@ -72,10 +80,10 @@ export { summarizeTrace, type SummaryOptions } from './kernel/trace/summarize-tr
 export { traceHash } from './kernel/trace-hash.js';
 
 // Cases and running them
-export { defineCase, isCase, type Case, type CaseDefinition, type Check } from './kernel/define-case.js';
-export { runCase, type RunCaseOptions } from './kernel/run-case.js';
-export type { RunReport, TraceDivergence } from './kernel/run-report.js';
-export { failureSignature, FAILURE_KINDS, type FailureKind, type RunPhase } from './kernel/failure.js';
+export { defineCase, isCase, type Case, type CaseDefinition, type Check } from './harness/define-case.js';
+export { runCase, type RunCaseOptions } from './harness/run-case.js';
+export type { RunReport, TraceDivergence } from './harness/run-report.js';
+export { failureSignature, FAILURE_KINDS, type FailureKind, type RunPhase } from './harness/failure.js';
 export {
   expectPass,
   expectFailure,
@@ -85,7 +93,9 @@ export {
   type ExpectFailureOptions,
   type ExpectFuzzOptions,
   type FuzzSummary,
-} from './kernel/expect.js';
+} from './harness/expect.js';
+export { RealIoInWorld } from './harness/errors.js';
+export { DEFAULT_EPOCH_MS } from './harness/hermetic/hermetic-scope.js';
 
 // Errors
 export {
@@ -97,6 +107,10 @@ export {
   InvalidTrace,
   ClockOverflow,
   EventLimitExceeded,
+  StepLimitExceeded,
   WorldMisuse,
 } from './kernel/errors.js';
 export { InvalidNode, DiskCrashed, DiskIoError, CodecError } from './faults/errors.js';
+
+// expectFuzz({ db }) stores failures through the search layer, loaded only when a test asks for it.
+setTestFailureRecorder(async (db, report, context) => (await import('./search/store/record-test-failure.js')).recordTestFailure(db, report, context));

@@ -5,11 +5,11 @@
  * full report and trace.
  */
 import { fmix32 } from '../src/kernel/prng.js';
-import type { Case } from '../src/kernel/define-case.js';
-import { failureSignature } from '../src/kernel/failure.js';
+import type { Case } from '../src/harness/define-case.js';
+import { failureSignature } from '../src/harness/failure.js';
 import { formatSeed } from '../src/kernel/parse-seed.js';
-import { runCase } from '../src/kernel/run-case.js';
-import { runOnce } from '../src/kernel/run-once.js';
+import { runCase } from '../src/harness/run-case.js';
+import { runOnce } from '../src/harness/run-once.js';
 import { traceHash } from '../src/kernel/trace-hash.js';
 import { normalizeProfile } from '../src/faults/profiles/fault-profile.js';
 import { resolveProfile } from '../src/faults/profiles/resolve-profile.js';

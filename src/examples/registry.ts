@@ -1,5 +1,5 @@
-import { markBuiltinCase } from '../kernel/case-reference.js';
-import type { Case } from '../kernel/define-case.js';
+import { markBuiltinCase } from '../harness/case-reference.js';
+import type { Case } from '../harness/define-case.js';
 import {
   durableBroadcast,
   durableBroadcastBug,

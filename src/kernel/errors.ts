@@ -44,6 +44,11 @@ export class EventLimitExceeded extends MarionetteError {
   override name = 'EventLimitExceeded';
 }
 
+/** A world fired more timers than its `maxSteps` limit allows (an interval or timer loop that never ends). */
+export class StepLimitExceeded extends MarionetteError {
+  override name = 'StepLimitExceeded';
+}
+
 /** A world operation was used in a way the world does not allow (for example simulating twice). */
 export class WorldMisuse extends MarionetteError {
   override name = 'WorldMisuse';

@@ -1,22 +1,21 @@
-import { BuggifyRate } from '../faults/buggify-rate.js';
-import { assertHookName } from '../faults/buggify-hook.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterMicrotasks } from './_internals/after-microtasks.js';
-import { TimerQueue, type Timer } from './_internals/timer-queue.js';
+import { TimerQueue, type Timer, type TimerOwner } from './_internals/timer-queue.js';
 import type { ChoiceSource } from './choice-source.js';
-import { ClockOverflow, EventLimitExceeded, InvalidArgument, MarionetteError, WorldMisuse, describeValue } from './errors.js';
+import { ClockOverflow, EventLimitExceeded, InvalidArgument, StepLimitExceeded, WorldMisuse, describeValue } from './errors.js';
 import { formatSeed, parseSeed, type SeedInput } from './parse-seed.js';
 import { Prng } from './prng.js';
 import type { TraceFields } from './trace/record-format.js';
 import { Trace } from './trace/trace.js';
-import { createSimulation } from './simulation.js';
-import { NONE_PROFILE, normalizeProfile, type FaultProfile } from '../faults/profiles/fault-profile.js';
-import { hookPolicy } from '../faults/profiles/hook-policy.js';
-import type { Simulation, SimulateOptions } from './simulation-types.js';
+
+export type { TimerOwner } from './_internals/timer-queue.js';
 
 /** Default simulated tick: 1 ms. */
 export const DEFAULT_TICK_NS = 1_000_000;
 /** Default most events one run may record before it is stopped as a runaway. */
 export const DEFAULT_MAX_EVENTS = 1_000_000;
+/** Default most timers one run may fire before it is stopped as a runaway (an endless interval). */
+export const DEFAULT_MAX_STEPS = 10_000_000;
 
 const TWO_32 = 4294967296;
 /**
@@ -25,35 +24,33 @@ const TWO_32 = 4294967296;
  */
 const IDLE_RECHECKS = 64;
 
-/** Options of a {@link World}. */
-export interface WorldOptions {
+/**
+ * The owner of the code running now, carried through promises and callbacks by Node's async
+ * context. It is switched on only by worlds that have owners (hosts): async context tracking
+ * roughly doubles the cost of every promise while it is on, so worlds without hosts never pay it.
+ */
+const ownerContext = new AsyncLocalStorage<TimerOwner>();
+/** Open worlds that have run code as an owner; the async context is switched off when none is left. */
+let worldsWithOwners = 0;
+
+/** Options of a {@link WorldCore}. */
+export interface WorldCoreOptions {
   /** The seed of the world's PRNG (see `parseSeed`). */
   readonly seed: SeedInput;
   /** Simulated tick in ns: the period at which time-evolved faults roll their dice. Default 1 ms. */
   readonly tickNs?: number;
   /** Most events the trace accepts; a run that records more fails as a runaway. Default 1,000,000. */
   readonly maxEvents?: number;
+  /** Most timers the world fires; a run that fires more (an interval nobody stops) fails as a runaway. Default 10,000,000. */
+  readonly maxSteps?: number;
   /**
    * Where decisions come from. Default: the seeded xoshiro128** generator. The minimizer passes
    * a recorded or edited choice sequence here.
    */
   readonly choices?: ChoiceSource;
-  /**
-   * The run's fault profile (default `none`): `simulate` applies its network and disk faults, and
-   * its BUGGIFY part decides which hooks may fire (unless `hookPolicy` is given).
-   */
-  readonly profile?: FaultProfile;
-  /** Decides, per BUGGIFY hook and for the whole run, whether the hook may fire. Default: the profile's. */
-  readonly hookPolicy?: BuggifyHookPolicy;
 }
 
-/** Decides once per run whether a BUGGIFY hook is enabled (swarm testing, FoundationDB style). */
-export interface BuggifyHookPolicy {
-  /** Called the first time `hook` is evaluated in a run; may draw from `choices`. */
-  enabled(hook: string, choices: ChoiceSource): boolean;
-}
-
-/** A subsystem whose faults evolve with time (random clogs, automatic partitions). */
+/** A subsystem whose faults evolve with time (random clogs, automatic partitions, host crashes). */
 export interface TickListener {
   /** Whether `tick` has anything to do; while no listener wants ticks, time jumps over them. */
   readonly wantsTicks: boolean;
@@ -71,15 +68,31 @@ export interface UntracedRandom {
   bool(): boolean;
 }
 
+/** A timer set with {@link WorldCore.setTimer}. */
+export interface ScheduledTimer {
+  /** Cancels the timer; a cancelled timer never fires and never moves time. */
+  cancel(): void;
+  /** Whether the timer keeps the world busy (default true); see Node's `timeout.ref()`/`unref()`. */
+  setRef(ref: boolean): void;
+  /** Whether the timer has neither fired nor been cancelled. */
+  readonly pending: boolean;
+  /** Whether the timer keeps the world busy. */
+  readonly hasRef: boolean;
+}
+
+/** The handle of a timer that was never set (its owner had already stopped). */
+const DEAD_TIMER: ScheduledTimer = Object.freeze({ cancel() {}, setRef() {}, pending: false, hasRef: false });
+
 /**
- * The deterministic world of one run: one seeded PRNG, one simulated clock in integer
+ * The deterministic core of one run: one seeded PRNG, one simulated clock in integer
  * nanoseconds, one trace and one scheduler of simulated timers.
  *
- * Time moves only when the scheduler fires a timer (`control.tick`, `control.runFor`,
- * `env.clock.sleep` and simulated I/O latency all set timers), and it fires one only when the
- * microtask queue has drained, so concurrent simulated activities interleave in a fixed order.
+ * Time moves only when the scheduler fires a timer, and it fires one only when the microtask
+ * queue has drained, so concurrent simulated activities interleave in a fixed order. Timers may
+ * belong to an owner (a host): an owner that stops abandons its timers, and code started by an
+ * owner keeps its owner through promises and callbacks.
  */
-export class World {
+export class WorldCore {
   /** The world's seed, a u64. */
   readonly seed: bigint;
   /** The simulated tick in ns. */
@@ -90,51 +103,38 @@ export class World {
   readonly trace: Trace;
   /** @internal Where every decision comes from. */
   readonly choices: ChoiceSource;
-  /** The run's fault profile. */
-  readonly profile: FaultProfile;
 
   private clockNs = 0;
   private nextTickNs: number;
   private readonly timers = new TimerQueue();
+  private readonly maxSteps: number;
+  private steps = 0;
   private readonly tickListeners: TickListener[] = [];
   private readonly idleWatchers = new Set<() => void>();
-  private readonly hookPolicy: BuggifyHookPolicy | undefined;
-  private readonly hookStates = new Map<string, boolean>();
   private pumpArmed = false;
   /** Drains in a row that found no timer while a phase was pending; see IDLE_RECHECKS. */
   private idleRechecks = 0;
   private eventsAtLastRecheck = -1;
   private timeStopped = false;
   private closed = false;
-  private fatalError: MarionetteError | undefined;
-  private simulated = false;
+  private fatalError: unknown;
+  private hasFatal = false;
+  private usesOwners = false;
 
-  constructor(options: WorldOptions) {
+  constructor(options: WorldCoreOptions) {
     this.seed = parseSeed(options.seed);
-    const tickNs = options.tickNs ?? DEFAULT_TICK_NS;
-    if (!Number.isSafeInteger(tickNs) || tickNs < 1) {
-      throw new InvalidArgument(`World: tickNs must be a positive safe integer, got ${describeValue(tickNs)}`);
-    }
-    const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
-    if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) {
-      throw new InvalidArgument(`World: maxEvents must be a positive safe integer, got ${describeValue(maxEvents)}`);
-    }
-    this.tickNs = tickNs;
-    this.nextTickNs = tickNs;
-    this.trace = new Trace(maxEvents);
+    this.tickNs = positive(options.tickNs ?? DEFAULT_TICK_NS, 'tickNs');
+    this.nextTickNs = this.tickNs;
+    this.trace = new Trace(positive(options.maxEvents ?? DEFAULT_MAX_EVENTS, 'maxEvents'));
+    this.maxSteps = positive(options.maxSteps ?? DEFAULT_MAX_STEPS, 'maxSteps');
     this.choices = options.choices ?? Prng.fromSeed(this.seed);
-    if (options.profile !== undefined && (typeof options.profile !== 'object' || options.profile === null)) {
-      throw new InvalidArgument(`World: profile must be a profile object (use resolveProfile for named profiles), got ${describeValue(options.profile)}`);
-    }
-    this.profile = options.profile === undefined ? NONE_PROFILE : normalizeProfile(options.profile, 'World: profile');
-    this.hookPolicy = options.hookPolicy ?? hookPolicy(this.profile.buggify);
     const choices = this.choices;
     this.untraced = {
       intLessThan: (bound) => choices.intLessThan(bound),
       u64: () => drawU64(choices),
       bool: () => choices.intLessThan(2) === 1,
     };
-    this.emit(`world.init seed=${formatSeed(this.seed)} start_ns=0 tick_ns=${tickNs}`);
+    this.emit(`world.init seed=${formatSeed(this.seed)} start_ns=0 tick_ns=${this.tickNs}`);
   }
 
   /** Current simulated time in ns. */
@@ -185,34 +185,6 @@ export class World {
     }
   }
 
-  /**
-   * Evaluates a BUGGIFY hook: the world draws a roll in `[0, rate.denominator)` and the hook fires
-   * when the rate says so. Traced as `buggify hook=... rate=n/d roll=... fired=...`; a hook the
-   * run's profile disabled is traced with `roll=disabled` and never fires.
-   */
-  buggify(hook: string, rate: BuggifyRate): boolean {
-    assertHookName(hook, 'buggify');
-    const checked = rate instanceof BuggifyRate ? rate : BuggifyRate.from(rate, 'buggify');
-    if (!this.hookEnabled(hook)) {
-      this.emit(`buggify hook=${hook} rate=${checked.numerator}/${checked.denominator} roll=disabled fired=false`);
-      return false;
-    }
-    const roll = this.choices.intLessThan(checked.denominator);
-    const fired = checked.fires(roll);
-    this.emit(`buggify hook=${hook} rate=${checked.numerator}/${checked.denominator} roll=${roll} fired=${fired}`);
-    return fired;
-  }
-
-  /**
-   * Builds the simulation of this world, once. The returned object holds the app-facing `env`,
-   * the harness-only `control`, and (with a network) `endpoint(node)`.
-   */
-  simulate(options?: SimulateOptions): Simulation {
-    if (this.simulated) throw new WorldMisuse('world.simulate: a world builds its simulation only once');
-    this.simulated = true;
-    return createSimulation(this, options ?? {});
-  }
-
   // ---- internal machinery (used by the simulation, subsystems and the runner) ----
 
   /** @internal Appends a library-formatted event; enforces the event limit and closed state. */
@@ -221,38 +193,64 @@ export class World {
     this.trace.append(body);
   }
 
-  /** @internal Resolves at simulated time `dueNs` (>= now). */
+  /** @internal Resolves at simulated time `dueNs` (>= now); owned by the code running now. */
   sleepUntil(dueNs: number): Promise<void> {
-    this.assertTimer(dueNs);
-    return new Promise((resolve) => this.pushTimer(dueNs, resolve));
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.setTimer(dueNs, wake); // outside the executor, so a bad time throws here and not into the promise
+    return woken;
   }
 
   /**
    * @internal Calls `fire` at simulated time `dueNs` (>= now), after the microtask queue drains.
-   * Returns a function that cancels the timer; a cancelled timer never moves time.
+   * The timer belongs to `owner` (default: the owner of the code running now; `null`: the world
+   * itself); a timer of an owner that has stopped is never set.
    */
-  setTimer(dueNs: number, fire: () => void): () => void {
-    this.assertTimer(dueNs);
-    const timer = this.pushTimer(dueNs, fire);
-    return () => {
-      if (timer !== undefined) timer.cancelled = true;
-    };
-  }
-
-  private pushTimer(dueNs: number, fire: () => void): Timer | undefined {
-    if (this.timeStopped) return undefined; // the run is over: what waits on time never resumes
-    const timer = this.timers.push(dueNs, fire);
-    this.arm();
-    return timer;
-  }
-
-  private assertTimer(dueNs: number): void {
+  setTimer(dueNs: number, fire: () => void, ownerOrNull?: TimerOwner | null): ScheduledTimer {
+    const owner = ownerOrNull === undefined ? this.currentOwner : (ownerOrNull ?? undefined);
     this.assertWritable();
     if (!Number.isSafeInteger(dueNs)) {
       this.fail(new ClockOverflow(`world: simulated time ${dueNs} ns is past Number.MAX_SAFE_INTEGER`));
       throw this.fatalError;
     }
     if (dueNs < this.clockNs) throw new InvalidArgument(`world: a timer cannot be set in the past (${dueNs} < ${this.clockNs})`);
+    // The run is over (time stopped) or the owner crashed: what waits on this timer never resumes.
+    if (this.timeStopped || (owner !== undefined && !owner.alive)) return DEAD_TIMER;
+    const timer = this.timers.push(dueNs, fire, owner);
+    this.arm();
+    const timers = this.timers;
+    return {
+      cancel: () => timers.settle(timer),
+      setRef: (ref) => timers.setRef(timer, ref),
+      get pending() {
+        return timer.pending;
+      },
+      get hasRef() {
+        return timer.ref;
+      },
+    };
+  }
+
+  /** @internal The owner of the code running now (undefined outside every owner). */
+  get currentOwner(): TimerOwner | undefined {
+    return this.usesOwners ? ownerContext.getStore() : undefined;
+  }
+
+  /**
+   * @internal Runs `fn` as `owner`: every timer it sets, also through promises and callbacks
+   * chained from it, belongs to `owner`.
+   */
+  runOwned<T>(owner: TimerOwner, fn: () => T): T {
+    if (!this.usesOwners) {
+      this.usesOwners = true;
+      worldsWithOwners++;
+    }
+    return ownerContext.run(owner, fn);
+  }
+
+  /** @internal Abandons every pending timer of `owner` (it stopped); returns how many there were. */
+  abandon(owner: TimerOwner): number {
+    return this.timers.abandon(owner);
   }
 
   /** @internal Registers a subsystem whose faults evolve at every tick boundary as time passes. */
@@ -262,7 +260,7 @@ export class World {
 
   /**
    * @internal Calls `onIdle` when the simulation can make no more progress: the microtask queue
-   * is drained and no timer is pending. Returns a function that cancels the watch.
+   * is drained and no ref'd timer is pending. Returns a function that cancels the watch.
    */
   watchIdle(onIdle: () => void): () => void {
     this.idleWatchers.add(onIdle);
@@ -270,8 +268,13 @@ export class World {
     return () => this.idleWatchers.delete(onIdle);
   }
 
-  /** @internal The error that stopped this world (event limit, clock overflow), if any. */
-  get fatal(): MarionetteError | undefined {
+  /** @internal Whether an error stopped this world (event limit, clock overflow, a host's error). */
+  get failed(): boolean {
+    return this.hasFatal;
+  }
+
+  /** @internal The error that stopped this world, if any (see `failed`). */
+  get fatal(): unknown {
     return this.fatalError;
   }
 
@@ -289,33 +292,29 @@ export class World {
     this.closed = true;
     this.timers.clear();
     this.idleWatchers.clear();
+    if (this.usesOwners) {
+      this.usesOwners = false;
+      if (--worldsWithOwners === 0) ownerContext.disable();
+    }
   }
 
-  /** @internal Stops the world with a fatal error; the runner reports it. */
-  fail(error: MarionetteError): void {
-    if (this.fatalError === undefined) this.fatalError = error;
+  /** @internal Stops the world with a fatal error (the first one wins); the runner reports it. */
+  fail(error: unknown): void {
+    if (!this.hasFatal) {
+      this.hasFatal = true;
+      this.fatalError = error;
+    }
     this.timers.clear();
     this.arm();
   }
 
   private assertWritable(): void {
     if (this.closed) throw new WorldMisuse('world: this world is closed (its run has ended)');
-    if (this.fatalError !== undefined) throw this.fatalError;
+    if (this.hasFatal) throw this.fatalError;
     if (this.trace.eventCount >= this.trace.maxEvents) {
       this.fail(new EventLimitExceeded(`world: the run recorded more than maxEvents=${this.trace.maxEvents} events`));
       throw this.fatalError;
     }
-  }
-
-  private hookEnabled(hook: string): boolean {
-    if (this.hookPolicy === undefined) return true;
-    let enabled = this.hookStates.get(hook);
-    if (enabled === undefined) {
-      enabled = this.hookPolicy.enabled(hook, this.choices);
-      this.hookStates.set(hook, enabled);
-      this.emit(`buggify.hook hook=${hook} enabled=${enabled}`);
-    }
-    return enabled;
   }
 
   private arm(): void {
@@ -327,16 +326,15 @@ export class World {
   private readonly onDrained = (): void => {
     this.pumpArmed = false;
     if (this.closed) return;
-    const timer = this.timers.popLive();
+    // Only ref'd timers keep the world going, as only ref'd timers keep a Node process alive.
+    const timer = this.timers.refCount > 0 ? this.timers.popPendingUntil(Number.POSITIVE_INFINITY) : undefined;
     if (timer !== undefined) {
       this.advanceTo(timer.dueNs);
       // Wake everything due at this instant together, in the order the timers were set; their
       // continuations then run (in that order) before time moves again.
-      const dueNs = timer.dueNs;
-      if (this.fatalError === undefined) timer.fire();
-      for (let next = this.timers.peek(); next !== undefined && next.dueNs === dueNs && this.fatalError === undefined; next = this.timers.peek()) {
-        this.timers.pop();
-        if (!next.cancelled) next.fire();
+      if (!this.hasFatal) this.fire(timer);
+      for (let due = this.timers.popPendingUntil(timer.dueNs); due !== undefined && !this.hasFatal; due = this.timers.popPendingUntil(timer.dueNs)) {
+        this.fire(due);
       }
       this.arm();
       return;
@@ -356,9 +354,28 @@ export class World {
     for (const onIdle of [...this.idleWatchers]) onIdle();
   };
 
+  private fire(timer: Timer): void {
+    if (++this.steps > this.maxSteps) {
+      this.fail(new StepLimitExceeded(`world: the run fired more than maxSteps=${this.maxSteps} timers (an interval or loop that never ends)`));
+      return;
+    }
+    try {
+      // A timer runs as its owner, and one of the world's runs as nobody, whatever code armed the pump.
+      if (timer.owner !== undefined) ownerContext.run(timer.owner, timer.fire);
+      else if (this.usesOwners) ownerContext.exit(timer.fire);
+      else timer.fire();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private tickAll(nowNs: number): void {
+    for (const listener of this.tickListeners) if (listener.wantsTicks) listener.tick(nowNs);
+  }
+
   private advanceTo(targetNs: number): void {
     const listeners = this.tickListeners;
-    while (this.nextTickNs <= targetNs && this.fatalError === undefined) {
+    while (this.nextTickNs <= targetNs && !this.hasFatal) {
       if (!listeners.some((listener) => listener.wantsTicks)) {
         // Nothing evolves with ticks right now: jump straight past the ticks up to the target.
         this.nextTickNs = (Math.floor(targetNs / this.tickNs) + 1) * this.tickNs;
@@ -367,13 +384,21 @@ export class World {
       this.clockNs = this.nextTickNs;
       this.nextTickNs += this.tickNs;
       try {
-        for (const listener of listeners) if (listener.wantsTicks) listener.tick(this.clockNs);
+        if (this.usesOwners) ownerContext.exit(() => this.tickAll(this.clockNs));
+        else this.tickAll(this.clockNs);
       } catch (error) {
-        this.fail(error instanceof MarionetteError ? error : new MarionetteError(String(error)));
+        this.fail(error);
       }
     }
     this.clockNs = targetNs;
   }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgument(`World: ${name} must be a positive safe integer, got ${describeValue(value)}`);
+  }
+  return value;
 }
 
 function drawU64(choices: ChoiceSource): bigint {

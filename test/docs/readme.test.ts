@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runMar } from '../search/cli/run-mar.js';
+import { REPO_ROOT, runMar } from '../cli/run-mar.js';
 
 const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
 

@@ -1,6 +1,6 @@
 import * as mar from 'marionette-sim';
 import { expect } from 'vitest';
-import { runOnce } from '../../src/kernel/run-once.js';
+import { runOnce } from '../../src/harness/run-once.js';
 
 /** How many of `seeds` seeds (from 0) fail under `profile`, with the signatures seen. */
 export async function failureRate(c: mar.Case, profile: mar.ProfileInput, seeds: number) {

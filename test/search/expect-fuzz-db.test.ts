@@ -5,7 +5,7 @@ import * as mar from 'marionette-sim';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findBuiltinCase } from '../../src/examples/registry.js';
 import { FailureStore } from '../../src/search/store/failure-store.js';
-import { runMar } from './cli/run-mar.js';
+import { runMar } from '../cli/run-mar.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'marionette-expect-db-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { InvalidArgument, describeValue } from '../../kernel/errors.js';
-import type { World } from '../../kernel/world.js';
-import type { BuggifyRate } from '../buggify-rate.js';
+import type { WorldCore } from '../../kernel/world.js';
+import { BuggifyRate } from '../buggify-rate.js';
 import { parseRate } from '../profiles/fault-profile.js';
 import { DiskCrashed, DiskIoError } from '../errors.js';
 import { assertBytes, assertLogicalPath, assertSectorRange, assertSectorSize } from './disk-requests.js';
@@ -44,12 +44,17 @@ export class SimDisk implements Disk {
   /** Bumped by every crash; an operation in flight across a crash rejects. */
   private epoch = 0;
   private faults: DiskFaults;
+  /** Written after the name of every event: empty for the simulation's disk, ` host=N` for a host's own disk. */
+  private readonly tag: string;
 
   constructor(
-    private readonly world: World,
+    private readonly world: WorldCore,
     options: DiskOptions,
     faults: DiskFaults,
+    /** The host this disk belongs to, when it is a host's private disk. */
+    host?: number,
   ) {
+    this.tag = host === undefined ? '' : ` host=${host}`;
     const { sectorSize = DEFAULT_SECTOR_SIZE, minLatencyNs = 0, latencyJitterNs = 0 } = options;
     assertSectorSize(sectorSize, 'world.simulate: disk');
     for (const [key, value] of [['minLatencyNs', minLatencyNs], ['latencyJitterNs', latencyJitterNs]] as const) {
@@ -61,7 +66,7 @@ export class SimDisk implements Disk {
     this.minLatencyNs = minLatencyNs;
     this.latencyJitterNs = latencyJitterNs;
     this.faults = checkDiskFaults(faults, 'world.simulate');
-    world.emit(`disk.init sector_size=${sectorSize} min_latency_ns=${minLatencyNs} latency_jitter_ns=${latencyJitterNs}`);
+    world.emit(`disk.init${this.tag} sector_size=${sectorSize} min_latency_ns=${minLatencyNs} latency_jitter_ns=${latencyJitterNs}`);
     this.emitFaults();
   }
 
@@ -73,7 +78,7 @@ export class SimDisk implements Disk {
     assertBytes(bytes, 'disk.write');
     assertSectorRange(offset, bytes.length, this.sectorSize, 'disk.write');
     const op = this.nextOp++;
-    const head = `disk.write op=${op} path=${path} offset=${offset} len=${bytes.length}`;
+    const head = `disk.write${this.tag} op=${op} path=${path} offset=${offset} len=${bytes.length}`;
     if (this.crashed) return this.rejectCrashed(head, 'write', path);
     const failed = this.roll(this.faults.writeErrorRate, op, path, 'write_error');
     if (!failed) {
@@ -91,7 +96,7 @@ export class SimDisk implements Disk {
     assertLogicalPath(path, 'disk.read');
     assertSectorRange(offset, length, this.sectorSize, 'disk.read');
     const op = this.nextOp++;
-    const head = `disk.read op=${op} path=${path} offset=${offset} len=${length}`;
+    const head = `disk.read${this.tag} op=${op} path=${path} offset=${offset} len=${length}`;
     if (this.crashed) return this.rejectCrashed(head, 'read', path);
     const failed = this.roll(this.faults.readErrorRate, op, path, 'read_error');
     let data: Uint8Array | undefined;
@@ -111,7 +116,7 @@ export class SimDisk implements Disk {
     const { path } = request ?? ({} as { path: string });
     assertLogicalPath(path, 'disk.sync');
     const op = this.nextOp++;
-    const head = `disk.sync op=${op} path=${path}`;
+    const head = `disk.sync${this.tag} op=${op} path=${path}`;
     if (this.crashed) return this.rejectCrashed(head, 'sync', path);
     const committed = this.pending.filter((write) => write.path === path);
     if (committed.length > 0) {
@@ -148,7 +153,7 @@ export class SimDisk implements Disk {
       for (let i = 0; i < sector.length; i++) sector[i] = sector[i]! ^ 0xff;
       sectors.set(index, sector);
     }
-    this.world.emit(`disk.fault path=${path} offset=${offset} kind=scripted_corruption`);
+    this.world.emit(`disk.fault${this.tag} path=${path} offset=${offset} kind=scripted_corruption`);
   }
 
   crash(): void {
@@ -174,19 +179,30 @@ export class SimDisk implements Disk {
       if (result !== 'lost') this.applyWrite(this.file(write.path).durable, write.offset, write.bytes, landedBytes);
       const tornField = result === 'torn' ? ` landed_bytes=${landedBytes}` : '';
       this.world.emit(
-        `disk.crash_write op=${write.op} path=${write.path} offset=${write.offset} len=${write.bytes.length} result=${result}${tornField}`,
+        `disk.crash_write${this.tag} op=${write.op} path=${write.path} offset=${write.offset} len=${write.bytes.length} result=${result}${tornField}`,
       );
     }
-    this.world.emit(`disk.crash pending_writes=${this.pending.length} landed=${counts.landed} lost=${counts.lost} torn=${counts.torn}`);
+    this.world.emit(`disk.crash${this.tag} pending_writes=${this.pending.length} landed=${counts.landed} lost=${counts.lost} torn=${counts.torn}`);
     this.pending = [];
     for (const file of this.files.values()) file.current = new Map(file.durable);
     this.crashed = true;
     this.epoch++;
   }
 
+  /** Whether the disk is crashed (I/O rejects until `restart`). */
+  get isCrashed(): boolean {
+    return this.crashed;
+  }
+
+  /** Ends every disk fault (`control.calm()`): fault rates go to zero and a crashed disk restarts. */
+  calm(): void {
+    this.setFaults(Object.fromEntries(DISK_FAULT_KEYS.map((key) => [key, BuggifyRate.never()])));
+    if (this.crashed) this.restart();
+  }
+
   restart(): void {
     this.crashed = false;
-    this.world.emit('disk.restart status=ok');
+    this.world.emit(`disk.restart${this.tag} status=ok`);
   }
 
   // ---- internals ----
@@ -231,7 +247,7 @@ export class SimDisk implements Disk {
     if (rate.isNever) return false;
     const roll = this.world.choices.intLessThan(rate.denominator);
     const fired = rate.fires(roll);
-    this.world.emit(`disk.fault op=${op} path=${path} kind=${kind} rate=${rate} roll=${roll} fired=${fired}`);
+    this.world.emit(`disk.fault${this.tag} op=${op} path=${path} kind=${kind} rate=${rate} roll=${roll} fired=${fired}`);
     return fired;
   }
 
@@ -258,7 +274,7 @@ export class SimDisk implements Disk {
   private emitFaults(): void {
     const f = this.faults;
     this.world.emit(
-      `disk.faults read_error_rate=${f.readErrorRate} write_error_rate=${f.writeErrorRate} corrupt_read_rate=${f.corruptReadRate} ` +
+      `disk.faults${this.tag} read_error_rate=${f.readErrorRate} write_error_rate=${f.writeErrorRate} corrupt_read_rate=${f.corruptReadRate} ` +
         `crash_lost_write_rate=${f.crashLostWriteRate} crash_torn_write_rate=${f.crashTornWriteRate}`,
     );
   }

@@ -1,5 +1,5 @@
 import { InvalidArgument, describeValue } from '../../kernel/errors.js';
-import type { World } from '../../kernel/world.js';
+import type { ScheduledTimer, TimerOwner, WorldCore } from '../../kernel/world.js';
 import { BuggifyRate } from '../buggify-rate.js';
 import { InvalidNode, Livelock } from '../errors.js';
 import type { DropReason, Envelope, NetworkFaults, NetworkOptions } from './network-types.js';
@@ -30,7 +30,9 @@ interface Path {
 /** A receiver waiting for the next packet of its node, woken by a timer or a poke. */
 interface Waiter {
   wakeAtNs: number;
-  cancelTimer: () => void;
+  timer: ScheduledTimer;
+  /** Whose wait this is (a host): its timer stays theirs when another node's send moves it. */
+  readonly owner: TimerOwner | undefined;
   readonly resolve: () => void;
 }
 
@@ -58,7 +60,7 @@ export class SimNetwork {
   private faults: NetworkFaults;
 
   constructor(
-    private readonly world: World,
+    private readonly world: WorldCore,
     options: NetworkOptions,
     faults: NetworkFaults,
   ) {
@@ -244,6 +246,25 @@ export class SimNetwork {
     for (let node = 0; node < this.nodes; node++) this.poke(node, this.world.nowNs);
   }
 
+  /**
+   * Ends every network fault (`control.calm()`): loss, random clogs and partition dynamics stop,
+   * any partition heals, every clog ends, every link is enabled, and every node comes up except
+   * those `keepDown` names (crashed hosts, which come up when they restart). Latency stays as it
+   * is. Traced as one `network.calm` event.
+   */
+  calm(keepDown: (node: number) => boolean): void {
+    const never = BuggifyRate.never();
+    this.faults = { ...this.faults, dropRate: never, pathClogRate: never, partitionRate: never, unpartitionRate: never };
+    this.clearPartition();
+    for (const path of this.paths) {
+      path.clogUntilNs = 0;
+      path.disabled = false;
+    }
+    for (let node = 0; node < this.nodes; node++) if (!this.up[node] && !keepDown(node)) this.up[node] = true;
+    this.world.emit('network.calm');
+    for (let node = 0; node < this.nodes; node++) this.poke(node, this.world.nowNs);
+  }
+
   // ---- time-evolved faults ----
 
   /** @internal Rolls the dice of time-evolved faults at a tick boundary. */
@@ -334,19 +355,25 @@ export class SimNetwork {
 
   private waitUntil(node: number, atNs: number): Promise<void> {
     return new Promise((resolve) => {
-      const waiter: Waiter = { wakeAtNs: atNs, cancelTimer: () => {}, resolve };
-      waiter.cancelTimer = this.world.setTimer(atNs, () => this.wake(node, waiter));
+      const owner = this.world.currentOwner;
+      const waiter: Waiter = { wakeAtNs: atNs, timer: this.world.setTimer(atNs, () => this.wake(node, waiter), owner ?? null), owner, resolve };
       this.waiters[node]!.push(waiter);
     });
   }
 
   /** Moves receivers of `node` sleeping past `atNs` to `atNs` (a packet can now arrive earlier). */
   private poke(node: number, atNs: number): void {
-    for (const waiter of this.waiters[node]!) {
+    const waiters = this.waiters[node]!;
+    for (let i = 0; i < waiters.length; i++) {
+      const waiter = waiters[i]!;
+      if (waiter.owner !== undefined && !waiter.owner.alive) {
+        waiters.splice(i--, 1); // its host crashed: the wait is abandoned for good
+        continue;
+      }
       if (waiter.wakeAtNs <= atNs) continue;
-      waiter.cancelTimer();
+      waiter.timer.cancel();
       waiter.wakeAtNs = atNs;
-      waiter.cancelTimer = this.world.setTimer(atNs, () => this.wake(node, waiter));
+      waiter.timer = this.world.setTimer(atNs, () => this.wake(node, waiter), waiter.owner ?? null);
     }
   }
 

@@ -28,6 +28,15 @@ export interface DiskFaultProfile {
 }
 
 /**
+ * Host dynamics of a profile: at every tick each up host crashes when `crashRate` fires, and a
+ * crashed host restarts after `restartDelayTicks` to twice that (uniform, at least one tick).
+ */
+export interface HostFaultProfile {
+  readonly crashRate: RateText;
+  readonly restartDelayTicks: number;
+}
+
+/**
  * BUGGIFY enablement of a profile: each hook is on or off for the whole run, decided the first time
  * it is evaluated. `hooks` decides named hooks; any other hook is on when
  * `fmix32(fnv1a(hook) ^ hookSalt) % 100 < hookEnablePercent`.
@@ -49,6 +58,7 @@ export interface FaultProfile {
   readonly network: NetworkFaultProfile;
   readonly disk: DiskFaultProfile;
   readonly buggify: BuggifyProfile;
+  readonly host: HostFaultProfile;
 }
 
 /** A named profile, or a (possibly partial) profile object merged over `none`. */
@@ -60,9 +70,10 @@ export interface PartialProfile {
   readonly network?: Partial<NetworkFaultProfile>;
   readonly disk?: Partial<DiskFaultProfile>;
   readonly buggify?: Partial<BuggifyProfile>;
+  readonly host?: Partial<HostFaultProfile>;
 }
 
-/** The calm profile: fixed one-tick latency, no loss, no clogs or partitions, a crash lands every pending write, every hook enabled. */
+/** The calm profile: fixed one-tick latency, no loss, no clogs or partitions, a crash lands every pending write, every hook enabled, no host crashes. */
 export const NONE_PROFILE: FaultProfile = Object.freeze({
   origin: 'none',
   network: Object.freeze({
@@ -84,6 +95,7 @@ export const NONE_PROFILE: FaultProfile = Object.freeze({
     crashTornWriteRate: '0/1',
   }),
   buggify: Object.freeze({ hookEnablePercent: 100, hookSalt: 0, hooks: Object.freeze({}) }),
+  host: Object.freeze({ crashRate: '0/1', restartDelayTicks: 0 }),
 }) as FaultProfile;
 
 const NETWORK_RATES = ['dropRate', 'pathClogRate', 'partitionRate', 'unpartitionRate'] as const;
@@ -130,11 +142,12 @@ export function normalizeProfile(input: PartialProfile, context = 'profile'): Fa
     return value as Partial<T>;
   };
   for (const key of Object.keys(input)) {
-    if (!['origin', 'network', 'disk', 'buggify'].includes(key)) throw new InvalidArgument(`${context}: unknown field ${key}`);
+    if (!['origin', 'network', 'disk', 'buggify', 'host'].includes(key)) throw new InvalidArgument(`${context}: unknown field ${key}`);
   }
   const network = section<NetworkFaultProfile>('network', input.network, [...NETWORK_RATES, ...NETWORK_TICKS]);
   const disk = section<DiskFaultProfile>('disk', input.disk, DISK_RATES);
   const buggify = section<BuggifyProfile>('buggify', input.buggify, ['hookEnablePercent', 'hookSalt', 'hooks']);
+  const host = section<HostFaultProfile>('host', input.host, ['crashRate', 'restartDelayTicks']);
   const origin = input.origin ?? 'custom';
   if (typeof origin !== 'string' || !/^[a-z][a-z0-9_-]*$/.test(origin)) {
     throw new InvalidArgument(`${context}: origin must be a lowercase word, got ${describeValue(origin)}`);
@@ -183,6 +196,10 @@ export function normalizeProfile(input: PartialProfile, context = 'profile'): Fa
       network: Object.freeze(outNetwork) as unknown as NetworkFaultProfile,
       disk: Object.freeze(outDisk) as unknown as DiskFaultProfile,
       buggify: Object.freeze({ hookEnablePercent: percent, hookSalt: salt, hooks: Object.freeze(sortedHooks) }),
+      host: Object.freeze({
+        crashRate: rate('host.crashRate', host.crashRate ?? NONE_PROFILE.host.crashRate),
+        restartDelayTicks: ticks('host.restartDelayTicks', host.restartDelayTicks ?? NONE_PROFILE.host.restartDelayTicks),
+      }),
     }),
   );
 }

@@ -1,6 +1,12 @@
-import type { BuggifyHookPolicy } from '../../kernel/world.js';
+import type { ChoiceSource } from '../../kernel/choice-source.js';
 import { fmix32 } from '../../kernel/prng.js';
 import type { BuggifyProfile } from './fault-profile.js';
+
+/** Decides once per run whether a BUGGIFY hook is enabled (swarm testing, FoundationDB style). */
+export interface BuggifyHookPolicy {
+  /** Called the first time `hook` is evaluated in a run; may draw from `choices`. */
+  enabled(hook: string, choices: ChoiceSource): boolean;
+}
 
 /**
  * The BUGGIFY hook policy of a profile: a named decision from `hooks`, else

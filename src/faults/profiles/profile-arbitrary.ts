@@ -20,6 +20,7 @@ interface SwarmChoices {
   readonly tornWritesPercent: number | null;
   readonly hookEnablePercent: number;
   readonly hookSalt: number;
+  readonly hostCrashes: { readonly ratePer100k: number; readonly restartDelayTicks: number } | null;
 }
 
 const between = (min: number, max: number) => fc.integer({ min, max });
@@ -29,8 +30,8 @@ const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
  * The swarm fault space as a fast-check arbitrary over complete {@link FaultProfile}s. Its ranges
  * are exactly those `expandSwarmProfile` draws from, so every swarm profile (and `none` and
  * `smoke`) lies in it and can be shrunk without generation context. Shrinking moves toward fewer
- * and weaker faults: each fault class toward off, rates and durations toward their minimum, the
- * share of enabled BUGGIFY hooks toward 0.
+ * and weaker faults: each fault class (host crashes included) toward off, rates and durations
+ * toward their minimum, the share of enabled BUGGIFY hooks toward 0.
  */
 export function faultProfileArbitrary(): fc.Arbitrary<FaultProfile> {
   const choices: fc.Arbitrary<SwarmChoices> = fc.record({
@@ -53,6 +54,7 @@ export function faultProfileArbitrary(): fc.Arbitrary<FaultProfile> {
     tornWritesPercent: optional(between(1, 100)),
     hookEnablePercent: between(0, 100),
     hookSalt: fc.nat({ max: 0xffffffff }),
+    hostCrashes: optional(fc.record({ ratePer100k: between(1, 100), restartDelayTicks: between(1, 200) })),
   });
   return choices.map(toProfile, fromProfile);
 }
@@ -82,6 +84,7 @@ function toProfile(c: SwarmChoices): FaultProfile {
       crashTornWriteRate: rate(c.tornWritesPercent, 100),
     },
     buggify: { hookEnablePercent: c.hookEnablePercent, hookSalt: c.hookSalt, hooks: {} },
+    host: { crashRate: rate(c.hostCrashes?.ratePer100k ?? null, 100_000), restartDelayTicks: c.hostCrashes?.restartDelayTicks ?? 0 },
   });
 }
 
@@ -102,6 +105,7 @@ function fromProfile(value: unknown): SwarmChoices {
   };
   const clogRate = part(n.pathClogRate, 100_000, 1, 100);
   const partitionRate = part(n.partitionRate, 10_000, 1, 100);
+  const hostCrashRate = part(p.host.crashRate, 100_000, 1, 100);
   if (Object.keys(p.buggify.hooks).length > 0) throw new RangeError('named hook decisions are outside the swarm space');
   return {
     lossPerMille: part(n.dropRate, 1000, 1, 200),
@@ -124,5 +128,7 @@ function fromProfile(value: unknown): SwarmChoices {
     tornWritesPercent: part(d.crashTornWriteRate, 100, 1, 100),
     hookEnablePercent: p.buggify.hookEnablePercent,
     hookSalt: p.buggify.hookSalt,
+    hostCrashes:
+      hostCrashRate === null ? null : { ratePer100k: hostCrashRate, restartDelayTicks: ticks(p.host.restartDelayTicks, 1, 200) },
   };
 }

@@ -69,6 +69,10 @@ export function expandSwarmProfile(seed: bigint): FaultProfile {
   const crashTornWriteRate = tornWrites ? rate(1, 100, 100) : never;
   const hookEnablePercent = [25, 50, 75, 100][rng.intLessThan(4)]!;
   const hookSalt = rng.nextU32();
+  // Drawn last, so every other field of a seed's swarm profile is what it was before hosts existed.
+  const hostCrashes = on();
+  const crashRate = hostCrashes ? rate(1, 100, 100_000) : never;
+  const restartDelayTicks = hostCrashes ? between(1, 200) : 0;
 
   // Built in normalized form directly (key order as normalizeProfile writes it): every value is
   // valid by construction, and this runs once per seed of a campaign.
@@ -87,5 +91,6 @@ export function expandSwarmProfile(seed: bigint): FaultProfile {
     }),
     disk: Object.freeze({ readErrorRate, writeErrorRate, corruptReadRate, crashLostWriteRate, crashTornWriteRate }),
     buggify: Object.freeze({ hookEnablePercent, hookSalt, hooks: Object.freeze({}) }),
+    host: Object.freeze({ crashRate, restartDelayTicks }),
   }));
 }

@@ -1,25 +1,41 @@
+/** Who a pending wait belongs to (a host incarnation); a wait whose owner is no longer alive never fires. */
+export interface TimerOwner {
+  /** False once the owner has stopped (a crashed host incarnation): its waits are abandoned. */
+  readonly alive: boolean;
+}
+
 /** A pending wake-up of the simulated scheduler. */
 export interface Timer {
   readonly dueNs: number;
   /** Creation order: timers due at the same time fire in the order they were set. */
   readonly seq: number;
   readonly fire: () => void;
-  /** A cancelled timer is discarded when it reaches the front, without moving time. */
-  cancelled: boolean;
+  /** The owner whose code set the timer, if any; the timer fires in the owner's async context. */
+  readonly owner: TimerOwner | undefined;
+  /** Pending: neither fired, cancelled nor cleared. */
+  pending: boolean;
+  /**
+   * Whether the timer keeps the world busy (Node's `ref`). A world whose only pending timers are
+   * unref'd is idle, exactly as a Node process with only unref'd timers exits.
+   */
+  ref: boolean;
 }
 
-/** A binary min-heap of timers ordered by `(dueNs, seq)`. */
+/** A binary min-heap of timers ordered by `(dueNs, seq)`, counting the pending ref'd timers. */
 export class TimerQueue {
   private readonly heap: Timer[] = [];
   private nextSeq = 0;
+  /** Pending timers with `ref` set. */
+  refCount = 0;
 
   get size(): number {
     return this.heap.length;
   }
 
-  push(dueNs: number, fire: () => void): Timer {
+  push(dueNs: number, fire: () => void, owner: TimerOwner | undefined): Timer {
     const heap = this.heap;
-    const timer: Timer = { dueNs, seq: this.nextSeq++, fire, cancelled: false };
+    const timer: Timer = { dueNs, seq: this.nextSeq++, fire, owner, pending: true, ref: true };
+    this.refCount++;
     let i = heap.length;
     heap.push(timer);
     while (i > 0) {
@@ -33,19 +49,53 @@ export class TimerQueue {
     return timer;
   }
 
+  /** Marks a timer no longer pending (it stays in the heap and is skipped when it reaches the front). */
+  settle(timer: Timer): void {
+    if (!timer.pending) return;
+    timer.pending = false;
+    if (timer.ref) this.refCount--;
+  }
+
+  /** Sets whether a pending timer keeps the world busy. */
+  setRef(timer: Timer, ref: boolean): void {
+    if (!timer.pending || timer.ref === ref) return;
+    timer.ref = ref;
+    this.refCount += ref ? 1 : -1;
+  }
+
   peek(): Timer | undefined {
     return this.heap[0];
   }
 
-  /** Removes and returns the earliest timer that is not cancelled. */
-  popLive(): Timer | undefined {
+  /** Removes and returns the earliest pending timer due at `dueNs` or earlier (marking it no longer pending). */
+  popPendingUntil(dueNs: number): Timer | undefined {
     for (;;) {
-      const timer = this.pop();
-      if (timer === undefined || !timer.cancelled) return timer;
+      const top = this.heap[0];
+      if (top === undefined) return undefined;
+      if (!top.pending) {
+        this.pop();
+        continue;
+      }
+      if (top.dueNs > dueNs) return undefined;
+      this.pop();
+      this.settle(top);
+      return top;
     }
   }
 
-  pop(): Timer | undefined {
+  /** Settles every pending timer of `owner`; returns how many there were. */
+  abandon(owner: TimerOwner): number {
+    let count = 0;
+    for (const timer of this.heap) {
+      if (timer.pending && timer.owner === owner) {
+        this.settle(timer);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private pop(): Timer | undefined {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop();
@@ -65,8 +115,11 @@ export class TimerQueue {
     return top;
   }
 
+  /** Drops every timer; none of them ever fires. */
   clear(): void {
+    for (const timer of this.heap) timer.pending = false;
     this.heap.length = 0;
+    this.refCount = 0;
   }
 }
 

@@ -1,10 +1,10 @@
 import { availableParallelism, hostname } from 'node:os';
 import { Piscina } from 'piscina';
-import { failureSignature } from '../../kernel/failure.js';
+import { failureSignature } from '../../harness/failure.js';
 import { formatSeed, SEED_MAX } from '../../kernel/parse-seed.js';
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from '../../cli/usage-error.js';
 import { loadCase } from '../load-case.js';
 import { seedRangeWorkerUrl } from '../package-root.js';
 import { isMinimizable } from '../minimize/minimize-failure.js';

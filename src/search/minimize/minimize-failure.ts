@@ -1,10 +1,10 @@
 import { RecordingChoices, TapeChoices } from '../../kernel/choice-tape.js';
-import type { Case } from '../../kernel/define-case.js';
+import type { Case } from '../../harness/define-case.js';
 import { InvalidArgument } from '../../kernel/errors.js';
-import { failureSignature } from '../../kernel/failure.js';
+import { failureSignature } from '../../harness/failure.js';
 import { formatSeed } from '../../kernel/parse-seed.js';
 import { Prng } from '../../kernel/prng.js';
-import { runOnce, type RunOutcome } from '../../kernel/run-once.js';
+import { runOnce, type RunOutcome } from '../../harness/run-once.js';
 import { traceHash } from '../../kernel/trace-hash.js';
 import type { FaultProfile } from '../../faults/profiles/fault-profile.js';
 import { faultProfileArbitrary } from '../../faults/profiles/profile-arbitrary.js';
@@ -42,7 +42,7 @@ export interface MinimizeResult {
 }
 
 /** Kinds a single in-process run can reproduce, and so can minimize. */
-const MINIMIZABLE = new Set(['scenario_error', 'check_failed', 'stalled']);
+const MINIMIZABLE = new Set(['scenario_error', 'check_failed', 'liveness_failed', 'stalled']);
 
 /** Whether a failure of this kind (and error) can be minimized: one in-process run must reproduce it. */
 export function isMinimizable(kind: string, errorName: string | null): boolean {

@@ -1,8 +1,8 @@
 import { Piscina } from 'piscina';
-import type { Case } from '../../kernel/define-case.js';
-import { failureSignature } from '../../kernel/failure.js';
+import type { Case } from '../../harness/define-case.js';
+import { failureSignature } from '../../harness/failure.js';
 import { formatSeed } from '../../kernel/parse-seed.js';
-import { runCase } from '../../kernel/run-case.js';
+import { runCase } from '../../harness/run-case.js';
 import { traceHash } from '../../kernel/trace-hash.js';
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
 import { PROGRESS_NOT_STARTED, PROGRESS_SEED_INDEX, PROGRESS_WORDS, type RangeResult, type RangeTask } from '../campaign/worker-protocol.js';

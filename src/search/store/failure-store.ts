@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { MarionetteError } from '../../kernel/errors.js';
 import type { FaultProfile } from '../../faults/profiles/fault-profile.js';
 import { formatSeed } from '../../kernel/parse-seed.js';
-import type { RunReport } from '../../kernel/run-report.js';
+import type { RunReport } from '../../harness/run-report.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import type { BuildIdentity } from './build-identity.js';
 import { APPLICATION_ID, MIGRATIONS } from './schema.js';

@@ -1,5 +1,5 @@
-import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
-import type { RunReport } from '../../kernel/run-report.js';
+import type { TestFailureContext } from '../../harness/expect.js';
+import type { RunReport } from '../../harness/run-report.js';
 import { buildIdentity } from './build-identity.js';
 import { FailureStore, failureFromReport } from './failure-store.js';
 
@@ -11,7 +11,7 @@ import { FailureStore, failureFromReport } from './failure-store.js';
 export function recordTestFailure(
   dbPath: string,
   report: RunReport,
-  run: { readonly firstSeed: bigint; readonly seedsRun: number; readonly profile: ProfileInput | undefined },
+  run: TestFailureContext,
 ): number {
   const store = FailureStore.open(dbPath);
   try {

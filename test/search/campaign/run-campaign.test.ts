@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCampaign } from '../../../src/search/campaign/run-campaign.js';
 import { FailureStore } from '../../../src/search/store/failure-store.js';
 import { findBuiltinCase } from '../../../src/examples/registry.js';
-import { runOnce } from '../../../src/kernel/run-once.js';
-import { REPO_ROOT } from '../cli/run-mar.js';
+import { runOnce } from '../../../src/harness/run-once.js';
+import { REPO_ROOT } from '../../cli/run-mar.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'marionette-campaign-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as mar from 'marionette-sim';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FailureStore } from '../../src/search/store/failure-store.js';
+import { loadCase } from '../../src/search/load-case.js';
+import { runOnce } from '../../src/harness/run-once.js';
+import { REPO_ROOT, runMar } from './run-mar.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'marionette-fuzz-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let count = 0;
+const freshDb = () => path.join(dir, `f${++count}.sqlite`);
+const BIN = fileURLToPath(new URL('../../dist/src/cli/bin.js', import.meta.url));
+
+describe('mar fuzz', () => {
+  it('prints exactly one JSON summary with --json and exits 1 when it found failures', async () => {
+    const db = freshDb();
+    const result = await runMar(['fuzz', 'idempotency-bug', '--seeds', '2000', '--workers', '2', '--db', db, '--json']);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!);
+    expect(summary).toMatchObject({ status: 'done', seedsDone: 2000, profile: 'swarm', caseRef: 'idempotency-bug' });
+    expect(summary.failures).toBeGreaterThan(0);
+    expect(summary.bugs[0].signature).toBe('check_failed|every deposit applied exactly once|InvariantViolation');
+  });
+
+  it('exits 0 for a campaign without failures and prints a readable summary', async () => {
+    const result = await runMar(['fuzz', 'retry-queue', '--seeds', '300', '--workers', '1', '--db', freshDb(), '--profile', 'none']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^campaign 1 done: 300\/300 seeds of retry-queue under none/);
+    expect(result.stdout).toContain('0 failing seeds, 0 distinct bugs');
+  });
+
+  it('runs a duration-bounded campaign until its time is up', async () => {
+    const result = await runMar(['fuzz', 'idempotency', '--duration', '1500ms', '--workers', '1', '--db', freshDb(), '--json']);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.status).toBe('done');
+    expect(summary.plannedSeeds).toBeNull();
+    expect(summary.seedsDone).toBeGreaterThan(100);
+  });
+
+  it.each([
+    [['fuzz', 'retry-queue', '--db', 'x.sqlite'], /give --seeds N or --duration D/],
+    [['fuzz', 'retry-queue', '--seeds', '10', '--duration', '1s', '--db', 'x.sqlite'], /exactly one of --seeds and --duration/],
+    [['fuzz', 'retry-queue', '--seeds', '0', '--db', 'x.sqlite'], /--seeds must be a positive integer/],
+    [['fuzz', 'retry-queue', '--duration', 'forever', '--db', 'x.sqlite'], /--duration must be a duration/],
+    [['fuzz', 'retry-queue', '--seeds', '5', '--seed-timeout', '5', '--db', 'x.sqlite'], /--seed-timeout must be a duration/],
+    [['fuzz', 'retry-queue', '--seeds', '5', '--workers', '0', '--db', 'x.sqlite'], /--workers must be a positive integer/],
+    [['fuzz', 'retry-queue', '--seeds', '5', '--start-seed', 'x', '--db', 'x.sqlite'], /--start-seed: parseSeed: invalid seed "x"/],
+    [['fuzz', 'nope', '--seeds', '5', '--db', 'x.sqlite'], /unknown case "nope"/],
+    [['fuzz', '--db', 'x.sqlite'], /name a case, or --resume a campaign/],
+    [['fuzz', '--resume', '1', '--seeds', '4', '--db', 'x.sqlite'], /--resume continues a campaign as it was planned/],
+  ])('exits 2 with a one-line reason for %j', async (args, message) => {
+    const result = await runMar(args, { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a database file that is not a marionette database, leaving it untouched', async () => {
+    const file = path.join(dir, 'notes.sqlite');
+    (await import('node:fs')).writeFileSync(file, 'not a database');
+    const result = await runMar(['fuzz', 'retry-queue', '--seeds', '5', '--db', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is not a marionette database/);
+    expect((await import('node:fs')).readFileSync(file, 'utf8')).toBe('not a database');
+  });
+
+  it('stops cleanly on SIGINT, is readable by another process meanwhile, and --resume finishes the exact remaining seeds', async () => {
+    const db = freshDb();
+    const seeds = 1500;
+    const child = spawn(process.execPath, [BIN, 'fuzz', 'test/fixtures/campaign-cases.ts#slowTenth', '--seeds', String(seeds), '--workers', '2', '--profile', 'none', '--db', db, '--no-minimize'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    // Read the database from this process while the campaign writes it.
+    let seen = 0;
+    for (let i = 0; i < 300 && seen < 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        const store = FailureStore.open(db, { readonly: true });
+        const campaign = store.listCampaigns()[0];
+        store.close();
+        if (campaign !== undefined) {
+          expect(campaign.status).toBe('running');
+          seen = campaign.seedsDone;
+        }
+      } catch (error) {
+        if (!/no failure database|has schema v0/.test(String(error))) throw error;
+      }
+    }
+    expect(seen).toBeGreaterThanOrEqual(200);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/campaign 1 interrupted: \d+\/1,500 seeds/);
+    expect(stdout).toContain(`resume with: mar fuzz --resume 1 --db ${db}`);
+
+    const campaigns = await runMar(['campaigns', '--db', db, '--json']);
+    const interrupted = JSON.parse(campaigns.stdout.trim());
+    expect(interrupted).toMatchObject({ id: 1, status: 'interrupted' });
+    expect(interrupted.seedsDone).toBeLessThan(seeds);
+
+    const resumed = await runMar(['fuzz', '--resume', '1', '--db', db, '--json']);
+    expect(resumed.code).toBe(1);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ campaignId: 1, status: 'done', seedsDone: seeds, sessionSeeds: seeds - interrupted.seedsDone });
+
+    const store = FailureStore.open(db, { readonly: true });
+    const offsets = store.completedRanges(1).flatMap((r) => Array.from({ length: r.count }, (_, i) => r.firstOffset + i)).sort((a, b) => a - b);
+    const recorded = store.listFailures({ campaignId: 1 }).map((f) => f.seed);
+    store.close();
+    expect(offsets).toEqual(Array.from({ length: seeds }, (_, i) => i));
+    const c = (await loadCase('test/fixtures/campaign-cases.ts#slowTenth', REPO_ROOT)).case;
+    const expected: string[] = [];
+    for (let seed = 0n; seed < BigInt(seeds); seed++) if ((await runOnce(c, { seed, captureStacks: false })).failure) expected.push(String(seed));
+    expect([...recorded].sort()).toEqual(expected.sort());
+    expect(new Set(recorded).size).toBe(recorded.length);
+    expect(mar.SEED_MAX).toBeGreaterThan(0n);
+  });
+});
