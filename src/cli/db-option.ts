@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { DEFAULT_DB_PATH, FailureStore, StoreError } from '../search/store/failure-store.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../search/usage-error.js';
 
 /** Adds `--db FILE` (default `results/marionette.sqlite`). */
 export function withDbOption<T>(yargs: Argv<T>) {

@@ -7,7 +7,7 @@ import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { processOutput, type Output } from './output.js';
 import { StoreError } from '../search/store/failure-store.js';
-import { EXIT, UsageError } from './usage-error.js';
+import { EXIT, UsageError } from '../search/usage-error.js';
 
 interface CommandModule {
   readonly command: string | readonly string[];

@@ -1,6 +1,6 @@
 import type { ProfileInput } from '../faults/profiles/fault-profile.js';
 import { normalizeProfile } from '../faults/profiles/fault-profile.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../search/usage-error.js';
 
 /** Reads `--profile`: `none`, `smoke`, `swarm`, or a profile as JSON text. */
 export function parseProfileOption(text: string | undefined): ProfileInput | undefined {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isCase, type Case } from '../harness/define-case.js';
 import { BUILTIN_CASES } from '../examples/registry.js';
-import { UsageError } from '../cli/usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /** A case and the reference it was loaded by (what replay commands print). */
 export interface LoadedCase {

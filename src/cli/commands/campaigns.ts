@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { openStoreFor, withDbOption } from '../db-option.js';
 import type { Output } from '../output.js';
 import { formatDuration } from '../parse-duration.js';
-import { EXIT } from '../usage-error.js';
+import { EXIT } from '../../search/usage-error.js';
 
 /** `mar campaigns [--json]`: every campaign with its status and counts. */
 export function campaignsCommand(output: Output) {

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { openStoreFor, withDbOption } from '../db-option.js';
 import type { Output } from '../output.js';
-import { EXIT, UsageError } from '../usage-error.js';
+import { EXIT, UsageError } from '../../search/usage-error.js';
 
 interface FailuresArgs {
   readonly db: string;

@@ -7,7 +7,7 @@ import type { Output } from '../output.js';
 import { formatDuration, parseDuration } from '../parse-duration.js';
 import { parseProfileOption } from '../parse-profile-option.js';
 import { formatProgress } from '../progress-line.js';
-import { EXIT, UsageError } from '../usage-error.js';
+import { EXIT, UsageError } from '../../search/usage-error.js';
 
 interface FuzzArgs {
   readonly case?: string;

@@ -1,5 +1,5 @@
 import { BUILTIN_CASES } from '../../examples/registry.js';
-import { EXIT } from '../usage-error.js';
+import { EXIT } from '../../search/usage-error.js';
 import type { Output } from '../output.js';
 
 /** `mar list`: the built-in cases with their tags and descriptions. */

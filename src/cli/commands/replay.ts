@@ -7,7 +7,7 @@ import type { FailureStore } from '../../search/store/failure-store.js';
 import { openStoreFor, withDbOption } from '../db-option.js';
 import type { Output } from '../output.js';
 import { parseProfileOption } from '../parse-profile-option.js';
-import { EXIT, UsageError } from '../usage-error.js';
+import { EXIT, UsageError } from '../../search/usage-error.js';
 
 interface ReplayArgs {
   readonly failureId?: number;

@@ -4,7 +4,7 @@ import { runCase } from '../../harness/run-case.js';
 import { summarizeTrace } from '../../kernel/trace/summarize-trace.js';
 import { loadCase } from '../../search/load-case.js';
 import { parseProfileOption } from '../parse-profile-option.js';
-import { EXIT, UsageError } from '../usage-error.js';
+import { EXIT, UsageError } from '../../search/usage-error.js';
 import type { Output } from '../output.js';
 
 interface RunArgs {

@@ -4,7 +4,7 @@ import { failureSignature } from '../../harness/failure.js';
 import { formatSeed, SEED_MAX } from '../../kernel/parse-seed.js';
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
-import { UsageError } from '../../cli/usage-error.js';
+import { UsageError } from '../usage-error.js';
 import { loadCase } from '../load-case.js';
 import { seedRangeWorkerUrl } from '../package-root.js';
 import { isMinimizable } from '../minimize/minimize-failure.js';
