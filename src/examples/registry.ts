@@ -7,6 +7,7 @@ import {
   durableBroadcastSwarmBug,
 } from './durable-broadcast.js';
 import { idempotency, idempotencyBug } from './idempotency.js';
+import { leaseHeartbeat, leaseHeartbeatBug } from './lease-heartbeat.js';
 import { kvStore, kvStoreBug, kvStoreSwarm, kvStoreSwarmBug } from './kv-store.js';
 import {
   replicatedRegister,
@@ -43,6 +44,8 @@ export const BUILTIN_CASES: ReadonlyMap<string, Case> = new Map<string, Case>(
     durableBroadcastBug,
     durableBroadcastSwarm,
     durableBroadcastSwarmBug,
+    leaseHeartbeat,
+    leaseHeartbeatBug,
   ].map((c) => [c.name, c]),
 );
 

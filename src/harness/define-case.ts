@@ -41,6 +41,8 @@ export interface CaseDefinition<State> {
   readonly tickNs?: number;
   /** Most events a run may record before it fails as a runaway (default 1,000,000). */
   readonly maxEvents?: number;
+  /** Most timers a run may fire before it fails as a runaway, e.g. an interval nobody stops (default 10,000,000). */
+  readonly maxSteps?: number;
   /** Builds the state of one run from a fresh world (typically calls `world.simulate`). */
   init(world: World): State | PromiseLike<State>;
   /** Drives the system under test. */
@@ -123,7 +125,7 @@ export function defineCase<State>(definition: CaseDefinition<State>): Case<State
   }
   if (typeof hermetic !== 'boolean') fail('hermetic must be a boolean', hermetic);
   if (!Number.isSafeInteger(epochMs)) fail('epochMs must be a safe integer of ms', epochMs);
-  for (const key of ['tickNs', 'maxEvents'] as const) {
+  for (const key of ['tickNs', 'maxEvents', 'maxSteps'] as const) {
     const value = definition[key];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) fail(`${key} must be a positive safe integer`, value);
   }
@@ -133,6 +135,7 @@ export function defineCase<State>(definition: CaseDefinition<State>): Case<State
     description: definition.description,
     tickNs: definition.tickNs,
     maxEvents: definition.maxEvents,
+    maxSteps: definition.maxSteps,
     init: definition.init.bind(definition),
     scenario: definition.scenario.bind(definition),
     deinit: definition.deinit?.bind(definition),

@@ -81,7 +81,7 @@ function restoreStacks(): void {
 async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
   const profile = options.profile ?? NONE_PROFILE;
   const maxEvents = options.maxEvents ?? c.maxEvents;
-  const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents, choices: options.choices, profile });
+  const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents, maxSteps: c.maxSteps, choices: options.choices, profile });
   return c.hermetic ? runHermetic(world, c.epochMs, () => runPhases(c, world)) : runPhases(c, world);
 }
 
