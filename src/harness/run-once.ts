@@ -144,9 +144,10 @@ async function runPhases(c: Case, world: World): Promise<RunOutcome> {
 }
 
 /**
- * The liveness phase: calm every fault, then evaluate every eventually-check at each tick until
- * all have passed; a check still failing `withinNs` after calm fails the run as `liveness_failed`
- * with its last error. A check that stalls or stops the world fails the run as that.
+ * The liveness phase: calm every fault, then evaluate every eventually-check at each tick (and at
+ * its deadline) until all have passed; a check still failing `withinNs` after calm fails the run
+ * as `liveness_failed` with its last error. A check that stalls or stops the world fails the run
+ * as that.
  */
 async function runEventually(c: Case, world: World, state: unknown, compiled: CompiledCase): Promise<RunFailure | undefined> {
   const startNs = world.nowNs;
@@ -167,14 +168,17 @@ async function runEventually(c: Case, world: World, state: unknown, compiled: Co
         pending.splice(i--, 1);
       } else if (outcome.status !== 'error') {
         return failureOf(outcome, 'eventually', check.name, world, name);
-      } else if (world.nowNs - startNs >= check.withinNs) {
+      } else if (world.nowNs >= startNs + check.withinNs) {
         const { name: errorName, message } = describeError(outcome.error);
         emitIfOpen(world, `liveness.fail name=${name} error=${encodeTraceText(errorName)} now_ns=${world.nowNs}`);
         return { kind: 'liveness_failed', phase: 'eventually', checkName: check.name, errorName, errorMessage: message, error: outcome.error };
       }
     }
     if (pending.length === 0) return undefined;
-    let ticked = drive(world, () => world.sleepUntil(world.nowNs + world.tickNs));
+    // The next tick, or a check's deadline if that comes first: every check gets a last look exactly at it.
+    let nextNs = world.nowNs + world.tickNs;
+    for (const { check } of pending) nextNs = Math.min(nextNs, startNs + check.withinNs);
+    let ticked = drive(world, () => world.sleepUntil(nextNs));
     if (ticked instanceof Promise) ticked = await ticked;
     if (ticked.status !== 'ok') return failureOf(ticked, 'eventually', undefined, world);
   }

@@ -74,7 +74,7 @@ export class HostManager implements TickListener, HostControl {
     const record: HostRecord = { id, main, disk, incarnation: this.incarnation(id, 0), up: true, restartTimer: undefined };
     this.hosts.set(id, record);
     this.ids = [...this.hosts.keys()].sort((a, b) => a - b);
-    this.world.emit(`host.start id=${id} incarnation=0`);
+    this.world.emit(`host.start id=${id} incarnation=0 now_ns=${this.world.nowNs}`);
     this.run(record);
     return {
       id,
@@ -153,7 +153,7 @@ export class HostManager implements TickListener, HostControl {
     const incarnation = record.incarnation;
     incarnation.alive = false;
     const abandoned = this.world.abandon(incarnation);
-    this.world.emit(`host.crash id=${record.id} incarnation=${incarnation.number} abandoned_waits=${abandoned}${reason}`);
+    this.world.emit(`host.crash id=${record.id} incarnation=${incarnation.number} abandoned_waits=${abandoned} now_ns=${this.world.nowNs}${reason}`);
     record.disk?.crash();
     this.network?.setNode(record.id, false);
   }
@@ -164,7 +164,7 @@ export class HostManager implements TickListener, HostControl {
     record.restartTimer = undefined;
     record.incarnation = this.incarnation(record.id, record.incarnation.number + 1);
     record.up = true;
-    this.world.emit(`host.restart id=${record.id} incarnation=${record.incarnation.number}${reason}`);
+    this.world.emit(`host.restart id=${record.id} incarnation=${record.incarnation.number} now_ns=${this.world.nowNs}${reason}`);
     record.disk?.restart();
     this.network?.setNode(record.id, true);
     this.run(record);
