@@ -4,10 +4,11 @@
  */
 import { campaignBench } from './campaign-bench.js';
 import { faultBench } from './fault-bench.js';
+import { hermeticBench } from './hermetic-bench.js';
 import { kernelBench } from './kernel-bench.js';
 
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 700);
-const sections = [kernelBench, faultBench, campaignBench];
+const sections = [kernelBench, hermeticBench, faultBench, campaignBench];
 console.log(`marionette-sim bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 for (const section of sections) {
   for (const line of await section(roundMs)) console.log(line);

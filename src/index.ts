@@ -95,7 +95,7 @@ export {
   type FuzzSummary,
 } from './harness/expect.js';
 export { RealIoInWorld } from './harness/errors.js';
-export { DEFAULT_EPOCH_MS } from './harness/hermetic/hermetic-scope.js';
+export { DEFAULT_EPOCH_MS, MONOTONIC_ORIGIN_NS } from './harness/hermetic/hermetic-scope.js';
 
 // Errors
 export {

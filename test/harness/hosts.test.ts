@@ -133,7 +133,7 @@ describe('hosts: crash and restart', () => {
           sim.endpoint<number>(0).send(1, 1); // held by the clog until 50 ms
           sim.host(1, async (env) => {
             for (;;) {
-              if ((await env.endpoint<number>().receive()) !== null) received.push(performance.now()); // waits for the held packet
+              if ((await env.endpoint<number>().receive()) !== null) received.push(Date.now() - mar.DEFAULT_EPOCH_MS); // waits for the held packet
               else await sleep(50);
             }
           });

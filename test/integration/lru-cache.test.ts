@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
  * with `ttlAutopurge` deletes each entry from its own unref'd `setTimeout(ttl + 1)`. In a hermetic
  * world all of these are the world's.
  *
- * Entries are set at START_MS, not at simulated 0: lru-cache treats a start time of 0 as "no
- * TTL", and a hermetic world's `performance.now()` is exactly 0 at the start of a run, so an
- * entry set then would never expire (see the report that came with this file).
+ * Entries are set at START_MS. lru-cache treats a start time of 0 as "no TTL": a world whose
+ * `performance.now()` started at 0 would keep an entry set at simulated 0 for ever, which is why
+ * monotonic clocks start at MONOTONIC_ORIGIN_NS (the first test sets one at 0).
  */
 
 const MS = 1_000_000;
@@ -179,5 +179,21 @@ describe('lru-cache TTL on simulated time', () => {
     expect(report.kind).toBe('stalled');
     expect(report.finalNs).toBe(START_MS * MS);
     expect(report.trace).not.toContain('cache.purged');
+  });
+
+  it('expires an entry set at simulated time 0 (monotonic clocks never read 0 in a world)', async () => {
+    const c = mar.defineCase<CacheState>({
+      name: 'lru-cache at zero',
+      init,
+      async scenario({ sim }) {
+        const cache = new LRUCache<string, string>({ max: 10, ttl: TTL_MS, ttlResolution: 0 });
+        cache.set('a', 'A');
+        await sim.control.runFor(5000 * MS);
+        sim.env.record('lookup.at', { label: 'later', has: cache.has('a'), remaining_ms: cache.getRemainingTTL('a') });
+      },
+    });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.passed, report.summary).toBe(true);
+    expect(observations(report.trace).later).toEqual({ has: 'false', remaining_ms: '-4000' }); // expired 4000 ms ago, at 1000 ms
   });
 });
