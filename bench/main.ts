@@ -6,6 +6,10 @@ import { campaignBench } from './campaign-bench.js';
 import { faultBench } from './fault-bench.js';
 import { hermeticBench } from './hermetic-bench.js';
 import { kernelBench } from './kernel-bench.js';
+import { BUILTIN_CASES } from '../src/examples/registry.js';
+import { registerNamedCases } from '../src/search/named-cases.js';
+
+registerNamedCases(BUILTIN_CASES);
 
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 700);
 const sections = [kernelBench, hermeticBench, faultBench, campaignBench];

@@ -13,7 +13,9 @@ import { runOnce } from '../src/harness/run-once.js';
 import { traceHash } from '../src/kernel/trace-hash.js';
 import { normalizeProfile } from '../src/faults/profiles/fault-profile.js';
 import { resolveProfile } from '../src/faults/profiles/resolve-profile.js';
+import { BUILTIN_CASES } from '../src/examples/registry.js';
 import { loadCase } from '../src/search/load-case.js';
+import { registerNamedCases } from '../src/search/named-cases.js';
 import { minimizeFailure } from '../src/search/minimize/minimize-failure.js';
 import { failureFromReport, type NewFailure } from '../src/search/store/failure-store.js';
 import {
@@ -26,6 +28,8 @@ import {
   type WorkerResult,
   type WorkerTask,
 } from '../src/search/campaign/worker-protocol.js';
+
+registerNamedCases(BUILTIN_CASES);
 
 const cases = new Map<string, Promise<Case>>();
 

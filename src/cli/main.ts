@@ -6,6 +6,8 @@ import { fuzzCommand } from './commands/fuzz.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { processOutput, type Output } from './output.js';
+import { BUILTIN_CASES } from '../examples/registry.js';
+import { registerNamedCases } from '../search/named-cases.js';
 import { StoreError } from '../search/store/failure-store.js';
 import { EXIT, UsageError } from '../search/usage-error.js';
 
@@ -21,6 +23,7 @@ interface CommandModule {
  * code: 0 as expected, 1 for an unexpected failure, 2 for bad usage or input (one line on stderr).
  */
 export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  registerNamedCases(BUILTIN_CASES);
   let exitCode: number = EXIT.ok;
   const commands: CommandModule[] = [
     runCommand(output),

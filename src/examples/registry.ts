@@ -1,5 +1,4 @@
-import { markBuiltinCase } from '../harness/case-reference.js';
-import type { Case } from '../harness/define-case.js';
+import type { Case } from '../index.js';
 import {
   durableBroadcast,
   durableBroadcastBug,
@@ -48,8 +47,6 @@ export const BUILTIN_CASES: ReadonlyMap<string, Case> = new Map<string, Case>(
     leaseHeartbeatBug,
   ].map((c) => [c.name, c]),
 );
-
-for (const [name, c] of BUILTIN_CASES) markBuiltinCase(c, name);
 
 /** The built-in case called `name`, or undefined. */
 export function findBuiltinCase(name: string): Case | undefined {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isCase, type Case } from '../harness/define-case.js';
-import { BUILTIN_CASES } from '../examples/registry.js';
+import { namedCase } from './named-cases.js';
 import { UsageError } from './usage-error.js';
 
 /** A case and the reference it was loaded by (what replay commands print). */
@@ -14,7 +14,7 @@ export interface LoadedCase {
 const MODULE_FILE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
 
 /**
- * Finds a case by reference: a built-in name (`retry-queue`), or a user module
+ * Finds a case by reference: a registered name (`retry-queue`, see `registerNamedCases`), or a user module
  * `path/to/file.(ts|mts|js|mjs)#exportName` holding a `defineCase` object. Without `#` the default
  * export is used; when no export has the given name, an exported case whose `name` matches is
  * used (so `path#caseName` from a replay command works). TypeScript modules load through tsx,
@@ -22,7 +22,7 @@ const MODULE_FILE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
  * @throws {UsageError} one line naming the missing case, file or export.
  */
 export async function loadCase(ref: string, cwd = process.cwd()): Promise<LoadedCase> {
-  const builtin = BUILTIN_CASES.get(ref);
+  const builtin = namedCase(ref);
   if (builtin !== undefined) return { case: builtin, ref };
   const hash = ref.lastIndexOf('#');
   const file = hash < 0 ? ref : ref.slice(0, hash);
