@@ -10,7 +10,7 @@
  * host, so two leaders overlap. Only a host crash exposes it: `none` never fails.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineCase, type Endpoint, type HostEnv, type Simulation, type World } from '../index.js';
+import { DEFAULT_EPOCH_MS, defineCase, type Endpoint, type HostEnv, type Simulation, type World } from '../index.js';
 import { InvariantViolation } from './_shared/invariant-violation.js';
 
 /** How long a grant lasts, in ms. */
@@ -36,13 +36,18 @@ export class LeadershipObserver {
   readonly violations: string[] = [];
   private readonly beliefs = new Map<number, number>();
 
-  constructor(private readonly isUp: (host: number) => boolean) {}
+  constructor(
+    private readonly isUp: (host: number) => boolean,
+    /** Subtracted from times in messages, so they read as ms into the run. */
+    private readonly originMs = 0,
+  ) {}
 
   /** `host` acts as leader now (`nowMs`) and believes its lease lasts until `untilMs`. */
   lead(host: number, nowMs: number, untilMs: number): void {
     for (const [other, otherUntilMs] of this.beliefs) {
       if (other !== host && otherUntilMs > nowMs && this.isUp(other)) {
-        this.violations.push(`hosts ${other} and ${host} both lead at ${nowMs} ms (leases until ${otherUntilMs} and ${untilMs} ms)`);
+        const ms = (t: number) => t - this.originMs;
+        this.violations.push(`hosts ${other} and ${host} both lead at ${ms(nowMs)} ms (leases until ${ms(otherUntilMs)} and ${ms(untilMs)} ms)`);
       }
     }
     this.beliefs.set(host, untilMs);
@@ -153,7 +158,7 @@ function leaseHeartbeatCase(name: string, resumeLeaseAfterRestart: boolean) {
     attributes: { lease_ms: LEASE_MS, heartbeat_ms: HEARTBEAT_MS },
     init(world: World) {
       const sim = world.simulate({ network: { nodes: 4, serviceNodes: 3 }, disk: {} });
-      return { sim, observer: new LeadershipObserver((host) => sim.control.hosts.isUp(host)) };
+      return { sim, observer: new LeadershipObserver((host) => sim.control.hosts.isUp(host), DEFAULT_EPOCH_MS) };
     },
     async scenario({ sim, observer }) {
       void serveLocks(sim.endpoint<LeaseMessage>(LOCK_SERVICE));

@@ -47,13 +47,17 @@ describe('README', () => {
     }
   });
 
-  it('shows a case-writing example that runs and finds its bug', async () => {
-    const block = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
-    expect(block.split('\n').length).toBeLessThanOrEqual(26);
+  it('shows a case-writing example that runs and finds its bug, and one of unmodified code that passes under swarm', async () => {
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(2);
     const dir = `${REPO_ROOT}test/.tmp`;
     mkdirSync(dir, { recursive: true });
-    const file = `${dir}/readme-example.ts`;
-    writeFileSync(file, block);
-    await expect(import(/* @vite-ignore */ file)).rejects.toThrow(/expectFuzz: counter failed on seed \d+/);
+    blocks.forEach((block, i) => {
+      expect(block.split('\n').length).toBeLessThanOrEqual(26);
+      writeFileSync(`${dir}/readme-example-${i}.ts`, block);
+    });
+    await expect(import(/* @vite-ignore */ `${dir}/readme-example-0.ts`)).rejects.toThrow(/expectFuzz: counter failed on seed \d+/);
+    const unmodified = (await import(/* @vite-ignore */ `${dir}/readme-example-1.ts`)) as { heartbeats: { name: string } };
+    expect(unmodified.heartbeats.name).toBe('heartbeats');
   });
 });
