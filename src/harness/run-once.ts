@@ -6,7 +6,7 @@ import { InvalidArgument, describeValue } from '../kernel/errors.js';
 import { describeError, type FailureKind, type RunPhase } from './failure.js';
 import { encodeTraceText } from '../kernel/trace/escape.js';
 import { formatAttributeValue } from '../kernel/trace/run-attribute.js';
-import { runHermetic } from './hermetic/hermetic-scope.js';
+import { enterHermetic, exitHermetic } from './hermetic/hermetic-scope.js';
 import { World } from './world.js';
 import { NONE_PROFILE, type FaultProfile } from '../faults/profiles/fault-profile.js';
 import { profileAttributeLines } from '../faults/profiles/profile-attributes.js';
@@ -82,7 +82,14 @@ async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
   const profile = options.profile ?? NONE_PROFILE;
   const maxEvents = options.maxEvents ?? c.maxEvents;
   const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents, maxSteps: c.maxSteps, choices: options.choices, profile });
-  return c.hermetic ? runHermetic(world, c.epochMs, () => runPhases(c, world)) : runPhases(c, world);
+  if (!c.hermetic) return runPhases(c, world);
+  const turn = enterHermetic(world, c.epochMs);
+  if (turn !== undefined) await turn;
+  try {
+    return await runPhases(c, world);
+  } finally {
+    exitHermetic(); // whether the run passed, failed or threw: globals are the originals again
+  }
 }
 
 /** Runs the phases of a case in `world`: metadata, init, scenario, checks, eventually, deinit. */

@@ -27,7 +27,7 @@ class SimControl implements Control {
     private readonly world: World,
     network: SimNetwork | undefined,
     disk: SimDisk | undefined,
-    readonly hosts: HostControl,
+    private readonly hostControl: () => HostControl,
     private readonly calmAll: () => void,
   ) {
     this.networkControl = network === undefined ? undefined : new SimNetworkControl(network);
@@ -40,6 +40,10 @@ class SimControl implements Control {
 
   get disk(): DiskControl {
     return this.diskControl ?? notConfigured('control.disk', 'disk');
+  }
+
+  get hosts(): HostControl {
+    return this.hostControl();
   }
 
   tick(): Promise<void> {
@@ -73,22 +77,24 @@ export function createSimulation(world: World, options: SimulateOptions): Simula
   }
   const network = options.network === undefined ? undefined : new SimNetwork(world, options.network, networkFaultsOf(world.profile, world.tickNs));
   const disk = options.disk === undefined ? undefined : new SimDisk(world, options.disk, diskFaultsOf(world.profile));
-  const hosts = new HostManager(world, network, options.disk, hostFaultsOf(world.profile, world.tickNs));
+  // Made on first use: most simulations start no host, and the fuzz path builds one per seed.
+  let hosts: HostManager | undefined;
+  const hostManager = (): HostManager => (hosts ??= new HostManager(world, network, options.disk, hostFaultsOf(world.profile, world.tickNs)));
   const calm = (): void => {
     world.emit('control.calm');
-    network?.calm((node) => hosts.isCrashed(node));
+    network?.calm((node) => hosts?.isCrashed(node) ?? false);
     disk?.calm();
-    hosts.calm();
+    hosts?.calm();
   };
   const simulation: Simulation = {
     env: new SimEnv(world, disk),
-    control: new SimControl(world, network, disk, hosts, calm),
+    control: new SimControl(world, network, disk, hostManager, calm),
     endpoint<Message>(node: number): Endpoint<Message> {
       const net = network ?? notConfigured('endpoint', 'network');
       net.assertNode(node, 'endpoint');
       return new SimEndpoint<Message>(net, node);
     },
-    host: (id, main) => hosts.start(id, main),
+    host: (id, main) => hostManager().start(id, main),
   };
   return { simulation, calm };
 }

@@ -80,6 +80,30 @@ export interface ScheduledTimer {
   readonly hasRef: boolean;
 }
 
+/** The handle of a set timer (a class, not a literal with closures: the fuzz path sets many). */
+class TimerHandle implements ScheduledTimer {
+  constructor(
+    private readonly queue: TimerQueue,
+    private readonly timer: Timer,
+  ) {}
+
+  cancel(): void {
+    this.queue.settle(this.timer);
+  }
+
+  setRef(ref: boolean): void {
+    this.queue.setRef(this.timer, ref);
+  }
+
+  get pending(): boolean {
+    return this.timer.pending;
+  }
+
+  get hasRef(): boolean {
+    return this.timer.ref;
+  }
+}
+
 /** The handle of a timer that was never set (its owner had already stopped). */
 const DEAD_TIMER: ScheduledTimer = Object.freeze({ cancel() {}, setRef() {}, pending: false, hasRef: false });
 
@@ -218,17 +242,7 @@ export class WorldCore {
     if (this.timeStopped || (owner !== undefined && !owner.alive)) return DEAD_TIMER;
     const timer = this.timers.push(dueNs, fire, owner);
     this.arm();
-    const timers = this.timers;
-    return {
-      cancel: () => timers.settle(timer),
-      setRef: (ref) => timers.setRef(timer, ref),
-      get pending() {
-        return timer.pending;
-      },
-      get hasRef() {
-        return timer.ref;
-      },
-    };
+    return new TimerHandle(this.timers, timer);
   }
 
   /** @internal The owner of the code running now (undefined outside every owner). */

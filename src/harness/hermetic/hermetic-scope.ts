@@ -15,7 +15,7 @@
  *   Rewriting ESM bindings of builtins (`syncBuiltinESMExports`) costs about 7 µs, too much to do
  *   twice per seed, which is why these are not swapped per run.
  *
- * Hermetic runs in one process take turns (see {@link runHermetic}): a world runs from start to
+ * Hermetic runs in one process take turns (see {@link enterHermetic}): a world runs from start to
  * end without yielding to the event loop, so turns cost nothing while runs are sequential.
  * @module
  */
@@ -46,8 +46,8 @@ export const MONOTONIC_ORIGIN_NS = 1_000_000_000;
 
 type AnyFunction = (...args: any[]) => any;
 
-/** The real time sources and timers, taken before anything is patched; the harness times itself with these. */
-export const real = Object.freeze({
+/** The real time sources and timers, taken before anything is patched. */
+const real = Object.freeze({
   setTimeout: globalThis.setTimeout,
   clearTimeout: globalThis.clearTimeout,
   setInterval: globalThis.setInterval,
@@ -257,26 +257,39 @@ function swapOut(): void {
 
 /** Whether a hermetic run holds the turn. */
 let busy = false;
-/** Runs waiting for the turn, oldest first; the turn passes straight to the next one. */
+/** Runs waiting for the turn, oldest first; the turn passes straight to the next one, which enters. */
 const waiting: (() => void)[] = [];
 
 /**
- * Runs `run` with `world` as the process's hermetic world: globals are the world's from the start
- * of `run` until it settles, and the originals again afterwards, whether it passed, failed or
- * threw. Hermetic runs take turns: a run that starts while another is in progress waits for it.
+ * Makes `world` the process's hermetic world: globals are the world's from now until
+ * {@link exitHermetic}. Hermetic runs take turns: while another is in progress this returns a
+ * promise that settles when this run's turn has come (and it has entered); otherwise it enters at
+ * once and returns undefined, so a run without competition awaits nothing.
  */
-export async function runHermetic<T>(world: World, epochMs: number, run: () => Promise<T>): Promise<T> {
-  if (busy) await new Promise<void>((resolve) => waiting.push(resolve));
-  else busy = true;
+export function enterHermetic(world: World, epochMs: number): Promise<void> | undefined {
+  if (!busy) {
+    busy = true;
+    enter(world, epochMs);
+    return undefined;
+  }
+  return new Promise<void>((resolve) =>
+    waiting.push(() => {
+      enter(world, epochMs);
+      resolve();
+    }),
+  );
+}
+
+/** Ends the hermetic run: every global is the original again, and the next waiting run enters. */
+export function exitHermetic(): void {
+  swapOut();
+  active = undefined;
+  const next = waiting.shift();
+  if (next === undefined) busy = false;
+  else next();
+}
+
+function enter(world: World, epochMs: number): void {
   active = { world, epochMs, timers: undefined, randomness: undefined };
   swapIn();
-  try {
-    return await run();
-  } finally {
-    swapOut();
-    active = undefined;
-    const next = waiting.shift();
-    if (next === undefined) busy = false;
-    else next();
-  }
 }
