@@ -157,7 +157,7 @@ function leaseHeartbeatCase(name: string, resumeLeaseAfterRestart: boolean) {
     tags: ['example:lease_heartbeat', 'hosts', 'probabilistic'],
     attributes: { lease_ms: LEASE_MS, heartbeat_ms: HEARTBEAT_MS },
     init(world: World) {
-      const sim = world.simulate({ network: { nodes: 4, serviceNodes: 3 }, disk: {} });
+      const sim = world.simulate({ network: { nodes: 4, serviceNodes: 3 }, disk: { sectorSize: 512 } });
       return { sim, observer: new LeadershipObserver((host) => sim.control.hosts.isUp(host), DEFAULT_EPOCH_MS) };
     },
     async scenario({ sim, observer }) {

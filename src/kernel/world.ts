@@ -26,12 +26,16 @@ const IDLE_RECHECKS = 64;
 
 /**
  * The owner of the code running now, carried through promises and callbacks by Node's async
- * context. It is switched on only by worlds that have owners (hosts): async context tracking
- * roughly doubles the cost of every promise while it is on, so worlds without hosts never pay it.
+ * context. It is switched on by the first world that has owners (hosts) and off again when a
+ * world without owners ends while no world with owners is open: async context tracking roughly
+ * doubles the cost of every promise while it is on, and switching it costs about as much as a
+ * small run, so a campaign of a case with hosts keeps it on and one without never turns it on.
  */
-const ownerContext = new AsyncLocalStorage<TimerOwner>();
-/** Open worlds that have run code as an owner; the async context is switched off when none is left. */
+const ownerContext = new AsyncLocalStorage<TimerOwner | undefined>();
+/** Open worlds that have run code as an owner. */
 let worldsWithOwners = 0;
+/** Whether `ownerContext` has been switched on (by `run`) and not off since. */
+let ownerContextOn = false;
 
 /** Options of a {@link WorldCore}. */
 export interface WorldCoreOptions {
@@ -258,6 +262,7 @@ export class WorldCore {
     if (!this.usesOwners) {
       this.usesOwners = true;
       worldsWithOwners++;
+      ownerContextOn = true;
     }
     return ownerContext.run(owner, fn);
   }
@@ -308,7 +313,10 @@ export class WorldCore {
     this.idleWatchers.clear();
     if (this.usesOwners) {
       this.usesOwners = false;
-      if (--worldsWithOwners === 0) ownerContext.disable();
+      worldsWithOwners--;
+    } else if (ownerContextOn && worldsWithOwners === 0) {
+      ownerContextOn = false;
+      ownerContext.disable();
     }
   }
 
@@ -374,9 +382,9 @@ export class WorldCore {
       return;
     }
     try {
-      // A timer runs as its owner, and one of the world's runs as nobody, whatever code armed the pump.
-      if (timer.owner !== undefined) ownerContext.run(timer.owner, timer.fire);
-      else if (this.usesOwners) ownerContext.exit(timer.fire);
+      // A timer runs as its owner, and one of the world's runs as nobody, whatever code armed the
+      // pump. (`run(undefined)` rather than `exit`, which switches the promise hooks off and on.)
+      if (this.usesOwners) ownerContext.run(timer.owner, timer.fire);
       else timer.fire();
     } catch (error) {
       this.fail(error);
@@ -398,7 +406,7 @@ export class WorldCore {
       this.clockNs = this.nextTickNs;
       this.nextTickNs += this.tickNs;
       try {
-        if (this.usesOwners) ownerContext.exit(() => this.tickAll(this.clockNs));
+        if (this.usesOwners) ownerContext.run(undefined, () => this.tickAll(this.clockNs));
         else this.tickAll(this.clockNs);
       } catch (error) {
         this.fail(error);
