@@ -160,6 +160,24 @@ describe('hermetic worlds: timers from every entry point', () => {
     expect(seen(await mar.runCase(c, { seed: 1 }))).toEqual({ delay_0: '1', delay__5: '1', delay_2_9: '2', delay_2147483648: '1', delay_NaN: '1' });
   });
 
+  it('calls callbacks with the timer as this and the extra arguments, as Node does', async () => {
+    const c = observing('callback this', async (record) => {
+      await new Promise<void>((resolve) => {
+        const timer: ReturnType<typeof setTimeout> = setTimeout(
+          function (this: unknown, a: string, b: number) {
+            record('this_is_timer', this === timer);
+            record('args', `${a}${b}`);
+            resolve();
+          },
+          1,
+          'x',
+          2,
+        );
+      });
+    });
+    expect(seen(await mar.runCase(c, { seed: 1 }))).toEqual({ this_is_timer: 'true', args: 'x2' });
+  });
+
   it('calls a world stalled when only unref-ed timers are left, as a Node process would exit', async () => {
     const c = observing('unref', async () => {
       await new Promise((resolve) => setTimeout(resolve, 10).unref());

@@ -137,7 +137,7 @@ export class WorldTimers {
   private fire(timer: SimTimeout): void {
     if (!timer.repeat) this.byId.delete(timer.id);
     try {
-      timer.callback(...timer.args);
+      timer.callback.apply(timer, timer.args as unknown[]); // Node calls it with the timer as `this`
     } catch (error) {
       this.uncaught(error);
       return;
