@@ -7,6 +7,7 @@ import { describeError, type FailureKind, type RunPhase } from './failure.js';
 import { encodeTraceText } from '../kernel/trace/escape.js';
 import { formatAttributeValue } from '../kernel/trace/run-attribute.js';
 import { enterHermetic, exitHermetic } from './hermetic/hermetic-scope.js';
+import { endTurn, takeTurn } from './_internals/run-turns.js';
 import { World } from './world.js';
 import { NONE_PROFILE, type FaultProfile } from '../faults/profiles/fault-profile.js';
 import { profileAttributeLines } from '../faults/profiles/profile-attributes.js';
@@ -82,13 +83,18 @@ async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
   const profile = options.profile ?? NONE_PROFILE;
   const maxEvents = options.maxEvents ?? c.maxEvents;
   const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents, maxSteps: c.maxSteps, choices: options.choices, profile });
-  if (!c.hermetic) return runPhases(c, world);
-  const turn = enterHermetic(world, c.epochMs);
+  const turn = takeTurn();
   if (turn !== undefined) await turn;
   try {
-    return await runPhases(c, world);
+    if (!c.hermetic) return await runPhases(c, world);
+    enterHermetic(world, c.epochMs);
+    try {
+      return await runPhases(c, world);
+    } finally {
+      exitHermetic(); // whether the run passed, failed or threw: globals are the originals again
+    }
   } finally {
-    exitHermetic(); // whether the run passed, failed or threw: globals are the originals again
+    endTurn();
   }
 }
 
@@ -182,9 +188,10 @@ async function runEventually(c: Case, world: World, state: unknown, compiled: Co
       }
     }
     if (pending.length === 0) return undefined;
-    // The next tick, or a check's deadline if that comes first: every check gets a last look exactly at it.
+    // The next tick, or a check's deadline if that comes first: every check gets a last look
+    // exactly at it. (A deadline already behind, passed while another check moved time, is due now.)
     let nextNs = world.nowNs + world.tickNs;
-    for (const { check } of pending) nextNs = Math.min(nextNs, startNs + check.withinNs);
+    for (const { check } of pending) nextNs = Math.min(nextNs, Math.max(world.nowNs, startNs + check.withinNs));
     let ticked = drive(world, () => world.sleepUntil(nextNs));
     if (ticked instanceof Promise) ticked = await ticked;
     if (ticked.status !== 'ok') return failureOf(ticked, 'eventually', undefined, world);

@@ -80,12 +80,13 @@ export function createSimulation(world: World, options: SimulateOptions): Simula
   // Made on first use: most simulations start no host, and the fuzz path builds one per seed.
   let hosts: HostManager | undefined;
   const hostManager = (): HostManager => (hosts ??= new HostManager(world, network, options.disk, hostFaultsOf(world.profile, world.tickNs)));
-  const calm = (): void => {
-    world.emit('control.calm');
-    network?.calm((node) => hosts?.isCrashed(node) ?? false);
-    disk?.calm();
-    hosts?.calm();
-  };
+  const calm = (): void =>
+    world.runUnowned(() => {
+      world.emit('control.calm');
+      network?.calm((node) => hosts?.isCrashed(node) ?? false);
+      disk?.calm();
+      hosts?.calm();
+    });
   const simulation: Simulation = {
     env: new SimEnv(world, disk),
     control: new SimControl(world, network, disk, hostManager, calm),

@@ -51,6 +51,7 @@ export class World extends WorldCore {
    * run's profile disabled is traced with `roll=disabled` and never fires.
    */
   buggify(hook: string, rate: BuggifyRate): boolean {
+    this.assertOwnerAlive();
     assertHookName(hook, 'buggify');
     const checked = rate instanceof BuggifyRate ? rate : BuggifyRate.from(rate, 'buggify');
     if (!this.hookEnabled(hook)) {

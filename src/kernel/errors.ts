@@ -49,6 +49,14 @@ export class StepLimitExceeded extends MarionetteError {
   override name = 'StepLimitExceeded';
 }
 
+/**
+ * Code of an owner that has stopped (a crashed host's code that was already runnable at the crash)
+ * called into the world. It ends that code; the run goes on, and the error is never reported.
+ */
+export class OwnerStopped extends MarionetteError {
+  override name = 'OwnerStopped';
+}
+
 /** A world operation was used in a way the world does not allow (for example simulating twice). */
 export class WorldMisuse extends MarionetteError {
   override name = 'WorldMisuse';

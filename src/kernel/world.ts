@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterMicrotasks } from './_internals/after-microtasks.js';
 import { TimerQueue, type Timer, type TimerOwner } from './_internals/timer-queue.js';
 import type { ChoiceSource } from './choice-source.js';
-import { ClockOverflow, EventLimitExceeded, InvalidArgument, StepLimitExceeded, WorldMisuse, describeValue } from './errors.js';
+import { ClockOverflow, EventLimitExceeded, InvalidArgument, OwnerStopped, StepLimitExceeded, WorldMisuse, describeValue } from './errors.js';
 import { formatSeed, parseSeed, type SeedInput } from './parse-seed.js';
 import { Prng } from './prng.js';
 import type { TraceFields } from './trace/record-format.js';
@@ -172,6 +172,7 @@ export class WorldCore {
 
   /** A traced u64 draw (`random.u64 value=...`). */
   randomU64(): bigint {
+    this.assertOwnerAlive();
     const value = drawU64(this.choices);
     this.emit(`random.u64 value=${value}`);
     return value;
@@ -179,6 +180,7 @@ export class WorldCore {
 
   /** A traced u32 draw (`random.u32 value=...`). */
   randomU32(): number {
+    this.assertOwnerAlive();
     const value = this.choices.intLessThan(TWO_32);
     this.emit(`random.u32 value=${value}`);
     return value;
@@ -186,6 +188,7 @@ export class WorldCore {
 
   /** A traced integer in `[0, bound)`, `bound` an integer in `[1, 2^53]` (`random.int bound=... value=...`). */
   randomIntLessThan(bound: number): number {
+    this.assertOwnerAlive();
     const value = this.choices.intLessThan(bound);
     this.emit(`random.int bound=${bound} value=${value}`);
     return value;
@@ -193,6 +196,7 @@ export class WorldCore {
 
   /** A traced fair boolean (`random.bool value=...`). */
   randomBool(): boolean {
+    this.assertOwnerAlive();
     const value = this.choices.intLessThan(2) === 1;
     this.emit(`random.bool value=${value}`);
     return value;
@@ -232,9 +236,12 @@ export class WorldCore {
   /**
    * @internal Calls `fire` at simulated time `dueNs` (>= now), after the microtask queue drains.
    * The timer belongs to `owner` (default: the owner of the code running now; `null`: the world
-   * itself); a timer of an owner that has stopped is never set.
+   * itself); a timer of an owner that has stopped is never set. With `drainsMicrotasks`, the
+   * microtasks its callback queues run before the next timer due at the same instant fires (as
+   * Node runs them after each timer callback); otherwise everything due at one instant wakes
+   * together.
    */
-  setTimer(dueNs: number, fire: () => void, ownerOrNull?: TimerOwner | null): ScheduledTimer {
+  setTimer(dueNs: number, fire: () => void, ownerOrNull?: TimerOwner | null, drainsMicrotasks = false): ScheduledTimer {
     const owner = ownerOrNull === undefined ? this.currentOwner : (ownerOrNull ?? undefined);
     this.assertWritable();
     if (!Number.isSafeInteger(dueNs)) {
@@ -244,7 +251,7 @@ export class WorldCore {
     if (dueNs < this.clockNs) throw new InvalidArgument(`world: a timer cannot be set in the past (${dueNs} < ${this.clockNs})`);
     // The run is over (time stopped) or the owner crashed: what waits on this timer never resumes.
     if (this.timeStopped || (owner !== undefined && !owner.alive)) return DEAD_TIMER;
-    const timer = this.timers.push(dueNs, fire, owner);
+    const timer = this.timers.push(dueNs, fire, owner, drainsMicrotasks);
     this.arm();
     return new TimerHandle(this.timers, timer);
   }
@@ -252,6 +259,23 @@ export class WorldCore {
   /** @internal The owner of the code running now (undefined outside every owner). */
   get currentOwner(): TimerOwner | undefined {
     return this.usesOwners ? ownerContext.getStore() : undefined;
+  }
+
+  /**
+   * @internal Throws {@link OwnerStopped} when the code running now belongs to an owner that has
+   * stopped: code of a crashed host that was already runnable at the crash (a continuation queued
+   * at that instant, or one woken by code outside the host) makes no decision, records nothing and
+   * does no I/O; it stops at its first call into the world.
+   */
+  assertOwnerAlive(): void {
+    if (!this.usesOwners) return;
+    const owner = ownerContext.getStore();
+    if (owner !== undefined && !owner.alive) throw new OwnerStopped('world: the code of a crashed host called into the world after the crash');
+  }
+
+  /** @internal Runs `fn` as the world itself (no owner), whoever called: control actions, such as a host crashing itself. */
+  runUnowned<T>(fn: () => T): T {
+    return this.usesOwners ? ownerContext.run(undefined, fn) : fn();
   }
 
   /**
@@ -333,6 +357,7 @@ export class WorldCore {
   private assertWritable(): void {
     if (this.closed) throw new WorldMisuse('world: this world is closed (its run has ended)');
     if (this.hasFatal) throw this.fatalError;
+    this.assertOwnerAlive();
     if (this.trace.eventCount >= this.trace.maxEvents) {
       this.fail(new EventLimitExceeded(`world: the run recorded more than maxEvents=${this.trace.maxEvents} events`));
       throw this.fatalError;
@@ -353,10 +378,13 @@ export class WorldCore {
     if (timer !== undefined) {
       this.advanceTo(timer.dueNs);
       // Wake everything due at this instant together, in the order the timers were set; their
-      // continuations then run (in that order) before time moves again.
-      if (!this.hasFatal) this.fire(timer);
-      for (let due = this.timers.popPendingUntil(timer.dueNs); due !== undefined && !this.hasFatal; due = this.timers.popPendingUntil(timer.dueNs)) {
+      // continuations then run (in that order) before time moves again. A timer that drains
+      // microtasks ends the batch: the rest due now fire at the next drain, at the same instant.
+      let due: Timer | undefined = timer;
+      while (due !== undefined && !this.hasFatal) {
         this.fire(due);
+        if (due.drainsMicrotasks) break;
+        due = this.timers.popPendingUntil(timer.dueNs);
       }
       this.arm();
       return;
@@ -377,6 +405,8 @@ export class WorldCore {
   };
 
   private fire(timer: Timer): void {
+    // Its owner may have stopped at this very instant (a host crash rolled at the tick boundary).
+    if (timer.owner !== undefined && !timer.owner.alive) return;
     if (++this.steps > this.maxSteps) {
       this.fail(new StepLimitExceeded(`world: the run fired more than maxSteps=${this.maxSteps} timers (an interval or loop that never ends)`));
       return;

@@ -178,6 +178,68 @@ describe('hermetic worlds: timers from every entry point', () => {
     expect(seen(await mar.runCase(c, { seed: 1 }))).toEqual({ this_is_timer: 'true', args: 'x2' });
   });
 
+  it('runs the microtasks of each timer callback before the next timer due at the same instant, as Node does', async () => {
+    const c = observing('timer order', async (record) => {
+      const log: string[] = [];
+      await new Promise<void>((resolve) => {
+        setTimeout(() => {
+          log.push('t1');
+          void Promise.resolve().then(() => log.push('t1-micro'));
+          setImmediate(() => log.push('imm'));
+        }, 1);
+        setTimeout(() => log.push('t2'), 1);
+        setTimeout(resolve, 20);
+      });
+      record('order', log.join(','));
+    });
+    expect(seen(await mar.runCase(c, { seed: 1 }))).toEqual({ order: 't1,t1-micro,t2,imm' });
+  });
+
+  it('keeps a cleared timer cleared: refresh does not revive it', async () => {
+    const c = observing('refresh after clear', async (record) => {
+      let fired = 0;
+      const interval = setInterval(() => {
+        if (++fired === 2) {
+          clearInterval(interval);
+          interval.refresh();
+        }
+      }, 10);
+      const timeout = setTimeout(() => record('cleared_fired', true), 10);
+      clearTimeout(timeout);
+      timeout.refresh();
+      await sleep(200);
+      record('interval_fired', fired);
+    });
+    expect(seen(await mar.runCase(c, { seed: 1 }))).toEqual({ interval_fired: '2' });
+  });
+
+  it('starts a timers/promises interval at the first next(), and ends it on return()', async () => {
+    const c = observing('interval iterator start', async (record) => {
+      const start = performance.now();
+      const ticks = every(100);
+      await sleep(50);
+      await ticks.next();
+      record('first_tick_after_ms', performance.now() - start);
+      await ticks.return?.();
+      record('done_after_return', (await ticks.next()).done === true);
+    });
+    expect(seen(await mar.runCase(c, { seed: 1 }))).toEqual({ first_tick_after_ms: '150', done_after_return: 'true' });
+  });
+
+  it('clears, from inside a world, a real timer set before the world started', async () => {
+    let fired = 0;
+    const realInterval = setInterval(() => fired++, 2);
+    try {
+      const c = observing('clears a real timer', () => clearInterval(realInterval));
+      expect((await mar.runCase(c, { seed: 1 })).passed).toBe(true);
+      const before = fired;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(fired).toBe(before);
+    } finally {
+      clearInterval(realInterval);
+    }
+  });
+
   it('calls a world stalled when only unref-ed timers are left, as a Node process would exit', async () => {
     const c = observing('unref', async () => {
       await new Promise((resolve) => setTimeout(resolve, 10).unref());
@@ -350,6 +412,38 @@ describe('hermetic worlds: the process outside them', () => {
     expect(a.trace).toBe(a2.trace);
     expect(seen(a).now).toBe('1577836800020');
     expect(seen(a).random).not.toBe(seen(b).random);
+  });
+
+  it('runs a world beside another one (hermetic or not) exactly as alone: runs take turns', async () => {
+    const hermetic = observing('drawing', async (record) => {
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        record(`draw_${i}`, Math.random());
+      }
+    });
+    const plain = mar.defineCase({
+      name: 'plain draws',
+      hermetic: false,
+      init: () => 0,
+      async scenario() {
+        for (let i = 0; i < 3; i++) {
+          await Promise.resolve();
+          Math.random();
+        }
+      },
+    });
+    const alone = await mar.runCase(hermetic, { seed: 7 });
+    const [beside] = await Promise.all([mar.runCase(hermetic, { seed: 7 }), mar.runCase(plain, { seed: 1 })]);
+    expect(beside.trace).toBe(alone.trace);
+  });
+
+  it('lets the caller of a finished run carry on with the original globals while the next waits its turn', async () => {
+    const c = observing('short', async () => {
+      await sleep(1);
+    });
+    const seenAfterFirst: boolean[] = [];
+    await Promise.all([mar.runCase(c, { seed: 1 }).then(() => seenAfterFirst.push(globalThis.setTimeout === ORIGINALS.setTimeout)), mar.runCase(c, { seed: 2 })]);
+    expect(seenAfterFirst).toEqual([true]);
   });
 
   it('leaves globals real with hermetic: false', async () => {

@@ -149,6 +149,96 @@ describe('hosts: crash and restart', () => {
   });
 });
 
+describe('hosts: nothing of a crashed incarnation runs again', () => {
+  it('does not fire a wait due on the tick at which a random crash strikes', async () => {
+    const c = mar.defineCase({
+      name: 'crash on the wait tick',
+      init: (world) => world.simulate(),
+      async scenario(sim) {
+        sim.host(0, async (env) => {
+          await env.clock.sleep(1_000_000); // due exactly at the first tick boundary, where the crash rolls
+          env.record('host.after_sleep', { incarnation: env.incarnation });
+        });
+        await sim.control.runFor(3_000_000);
+      },
+    });
+    const report = await mar.runCase(c, { seed: 1, profile: { host: { crashRate: '1/1', restartDelayTicks: 5 } } });
+    expect(report.passed).toBe(true);
+    expect(events(report, 'host.crash')).toEqual(['host.crash id=0 incarnation=0 abandoned_waits=0 now_ns=1000000 reason=random']);
+    expect(report.trace).not.toContain('host.after_sleep');
+  });
+
+  it('stops code of the crashed incarnation that was already runnable at the crash, at its next call into the world', async () => {
+    const c = mar.defineCase({
+      name: 'zombie',
+      init: (world) => world.simulate({ disk: { sectorSize: 512 } }),
+      async scenario(sim) {
+        sim.host(0, async (env) => {
+          await env.clock.sleep(1_000_000);
+          env.record('host.step', { incarnation: env.incarnation, n: 1 });
+          await env.disk.write({ path: 'f', offset: 0, bytes: new Uint8Array(512).fill(1) });
+          env.record('host.step', { incarnation: env.incarnation, n: 2 });
+          await env.disk.write({ path: 'g', offset: 0, bytes: new Uint8Array(512).fill(7) });
+        });
+        await sim.control.runFor(1_000_000); // wakes at the same instant as the host, after it
+        await sim.control.hosts.bounce(0);
+        await sim.control.runFor(10);
+      },
+    });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.passed).toBe(true);
+    // Incarnation 0 wrote f, then its continuation was already queued when the bounce came: it stops there.
+    expect(events(report, 'host.step')).toEqual(['host.step incarnation=0 n=1']);
+    expect(report.trace).toContain('disk.write host=0 op=0 path=f');
+    expect(report.trace).not.toContain('path=g');
+  });
+
+  it('does not resume a crashed host when its abandoned wait is aborted from outside', async () => {
+    const c = mar.defineCase({
+      name: 'abort after crash',
+      init: (world) => ({ sim: world.simulate(), controller: new AbortController() }),
+      async scenario({ sim, controller }) {
+        sim.host(0, async (env) => {
+          try {
+            await sleep(100, undefined, { signal: controller.signal });
+          } catch {
+            env.record('host.resumed_after_crash', { incarnation: env.incarnation });
+          }
+        });
+        await sleep(1);
+        await sim.control.hosts.crash(0);
+        controller.abort();
+        await sleep(1);
+      },
+    });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.passed).toBe(true);
+    expect(report.trace).not.toContain('host.resumed_after_crash');
+  });
+
+  it('lets a host crash itself', async () => {
+    const c = mar.defineCase({
+      name: 'self crash',
+      init: (world) => world.simulate(),
+      async scenario(sim) {
+        sim.host(0, async (env) => {
+          if (env.incarnation === 0) await sim.control.hosts.crash(0);
+          env.record('host.after_self_crash', { incarnation: env.incarnation });
+        });
+        await sim.control.hosts.restart(0);
+      },
+    });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report.passed, report.summary).toBe(true);
+    expect(events(report, 'host.')).toEqual([
+      'host.start id=0 incarnation=0 now_ns=0',
+      'host.crash id=0 incarnation=0 abandoned_waits=0 now_ns=0',
+      'host.restart id=0 incarnation=1 now_ns=0',
+      'host.after_self_crash incarnation=1',
+    ]);
+  });
+});
+
 describe('hosts: errors and bad input', () => {
   class HostBoom extends Error {
     override name = 'HostBoom';
@@ -309,6 +399,7 @@ describe('hosts: crash dynamics of a profile', () => {
     });
     const report = await mar.runCase(c, { seed: 2, profile: { host: { crashRate: '1/10', restartDelayTicks: 1000 } } });
     expect(events(report, 'probe.')).toEqual(['probe.up h0=true h1=true']);
+    expect(report.trace.split('disk.restart').length).toBe(1); // no disk: nothing to restart
     const after = report.trace.slice(report.trace.indexOf('control.calm'));
     expect(events({ ...report, trace: after } as mar.RunReport, 'host.')).toEqual(['host.restart id=1 incarnation=1 now_ns=0']);
     expect(after).toContain('network.calm');

@@ -49,7 +49,7 @@ describe('eventually and calm', () => {
   it('calms every fault after the checks and passes once the replicas agree', async () => {
     const report = await mar.runCase(gossip(), { seed: 1, profile: totalLoss });
     expect(report.passed).toBe(true);
-    expect(lines(report, 'liveness.')).toEqual(['liveness.start checks=1 now_ns=100000000', 'liveness.pass name=replicas%20agree at_ns=111000000']);
+    expect(lines(report, 'liveness.')).toEqual(['liveness.start checks=1 now_ns=100000000', 'liveness.pass name=replicas%20agree at_ns=102000000']);
     const calm = report.trace.indexOf('control.calm');
     expect(calm).toBeGreaterThan(report.trace.indexOf('liveness.start'));
     expect(report.trace.slice(calm)).toMatch(/^control\.calm\n.*network\.calm/);
@@ -105,6 +105,32 @@ describe('eventually and calm', () => {
       });
     expect((await mar.runCase(passesAt(7_000_000, 7_000_000), { seed: 1 })).passed).toBe(true);
     expect((await mar.runCase(passesAt(7_000_000, 6_999_999), { seed: 1 })).kind).toBe('liveness_failed');
+  });
+
+  it('fails a check whose deadline passed while another check moved time', async () => {
+    const c = mar.defineCase({
+      name: 'two deadlines',
+      init: () => 0,
+      scenario() {},
+      eventually: [
+        {
+          name: 'a',
+          withinNs: 2_000_000,
+          check: () => {
+            throw new NotYet('not yet a');
+          },
+        },
+        {
+          name: 'b',
+          check: async () => {
+            await sleep(5);
+            throw new NotYet('not yet b');
+          },
+        },
+      ],
+    });
+    const report = await mar.runCase(c, { seed: 1 });
+    expect(report).toMatchObject({ kind: 'liveness_failed', checkName: 'a', errorMessage: 'not yet a', finalNs: 5_000_000 });
   });
 
   it('defaults withinNs to 10 s of simulated time', async () => {

@@ -73,6 +73,7 @@ export class SimDisk implements Disk {
   // ---- app-facing I/O ----
 
   write(request: DiskWrite): Promise<void> {
+    this.world.assertOwnerAlive();
     const { path, offset, bytes } = request ?? ({} as DiskWrite);
     assertLogicalPath(path, 'disk.write');
     assertBytes(bytes, 'disk.write');
@@ -92,6 +93,7 @@ export class SimDisk implements Disk {
   }
 
   read(request: DiskRead): Promise<Uint8Array> {
+    this.world.assertOwnerAlive();
     const { path, offset, length } = request ?? ({} as DiskRead);
     assertLogicalPath(path, 'disk.read');
     assertSectorRange(offset, length, this.sectorSize, 'disk.read');
@@ -113,6 +115,7 @@ export class SimDisk implements Disk {
   }
 
   sync(request: { readonly path: string }): Promise<void> {
+    this.world.assertOwnerAlive();
     const { path } = request ?? ({} as { path: string });
     assertLogicalPath(path, 'disk.sync');
     const op = this.nextOp++;
@@ -196,8 +199,13 @@ export class SimDisk implements Disk {
 
   /** Ends every disk fault (`control.calm()`): fault rates go to zero and a crashed disk restarts. */
   calm(): void {
-    this.setFaults(Object.fromEntries(DISK_FAULT_KEYS.map((key) => [key, BuggifyRate.never()])));
+    this.calmFaults();
     if (this.crashed) this.restart();
+  }
+
+  /** Sets every fault rate to zero (traced as `disk.faults`). */
+  calmFaults(): void {
+    this.setFaults(Object.fromEntries(DISK_FAULT_KEYS.map((key) => [key, BuggifyRate.never()])));
   }
 
   restart(): void {

@@ -95,6 +95,7 @@ export class SimNetwork {
 
   /** Sends a packet; every send consumes a packet id, whether it is queued or dropped. */
   send(from: number, to: number, message: unknown): void {
+    this.world.assertOwnerAlive();
     this.assertNode(from, 'send');
     this.assertNode(to, 'send');
     const id = this.nextPacketId++;
@@ -121,6 +122,7 @@ export class SimNetwork {
    * while the earliest is still in flight; `null` when nothing is in flight to `node`.
    */
   async receive(node: number): Promise<Envelope<unknown> | null> {
+    this.world.assertOwnerAlive();
     this.assertNode(node, 'receive');
     for (;;) {
       let best: Path | undefined;
@@ -379,7 +381,8 @@ export class SimNetwork {
 
   private wake(node: number, waiter: Waiter): void {
     const list = this.waiters[node]!;
-    list.splice(list.indexOf(waiter), 1);
+    const index = list.indexOf(waiter);
+    if (index >= 0) list.splice(index, 1);
     waiter.resolve();
   }
 

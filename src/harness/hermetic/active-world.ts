@@ -41,7 +41,9 @@ export type AnyFunction = (...args: any[]) => any;
 export function dispatch<F extends AnyFunction>(realFn: F, sim: (a: ActiveWorld, args: Parameters<F>) => ReturnType<F>): F {
   const dispatcher = function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
     const a = active;
-    return a === undefined ? realFn.apply(this, args) : sim(a, args);
+    if (a === undefined) return realFn.apply(this, args);
+    a.world.assertOwnerAlive(); // a crashed host's leftover code stops here
+    return sim(a, args);
   };
   Object.defineProperty(dispatcher, 'name', { value: realFn.name });
   return dispatcher as unknown as F;

@@ -44,9 +44,10 @@ export const callbackTimers = {
   setTimeout: dispatch(real.setTimeout, (a, [callback, ms, ...args]) => timersOf(a).setTimeout(callback, ms, ...args) as any),
   setInterval: dispatch(real.setInterval, (a, [callback, ms, ...args]) => timersOf(a).setInterval(callback, ms, ...args) as any),
   setImmediate: dispatch(real.setImmediate, (a, [callback, ...args]) => timersOf(a).setImmediate(callback, ...args) as any),
-  clearTimeout: dispatch(real.clearTimeout, (a, [timer]) => timersOf(a).clear(timer)),
-  clearInterval: dispatch(real.clearInterval, (a, [timer]) => timersOf(a).clear(timer)),
-  clearImmediate: dispatch(real.clearImmediate, (a, [timer]) => timersOf(a).clear(timer)),
+  // A handle that is not the world's is a real timer set before the world started: clear it for real.
+  clearTimeout: dispatch(real.clearTimeout, (a, [timer]) => void (timersOf(a).clear(timer) || real.clearTimeout(timer))),
+  clearInterval: dispatch(real.clearInterval, (a, [timer]) => void (timersOf(a).clear(timer) || real.clearInterval(timer))),
+  clearImmediate: dispatch(real.clearImmediate, (a, [timer]) => void (timersOf(a).clear(timer) || real.clearImmediate(timer as NodeJS.Immediate))),
 };
 // util.promisify(setTimeout) must keep giving the promise form, as it does for Node's own.
 Object.defineProperty(callbackTimers.setTimeout, promisify.custom, { value: promiseTimers.setTimeout });

@@ -15,8 +15,8 @@
  *   Rewriting ESM bindings of builtins (`syncBuiltinESMExports`) costs about 7 µs, too much to do
  *   twice per seed, which is why these are not swapped per run.
  *
- * Hermetic runs in one process take turns (see {@link enterHermetic}): a world runs from start to
- * end without yielding to the event loop, so turns cost nothing while runs are sequential.
+ * Runs in one process take turns (`_internals/run-turns.ts`): a world runs from start to end
+ * without yielding to the event loop, so turns cost nothing while runs are sequential.
  * @module
  */
 import type { World } from '../world.js';
@@ -29,41 +29,17 @@ export { MONOTONIC_ORIGIN_NS } from './global-dispatchers.js';
 /** The default epoch of a hermetic world's `Date`: 2020-01-01T00:00:00Z, in ms. */
 export const DEFAULT_EPOCH_MS = Date.UTC(2020, 0, 1);
 
-/** Whether a hermetic run holds the turn. */
-let busy = false;
-/** Runs waiting for the turn, oldest first; the turn passes straight to the next one, which enters. */
-const waiting: (() => void)[] = [];
-
 /**
  * Makes `world` the process's hermetic world: globals are the world's from now until
- * {@link exitHermetic}. Hermetic runs take turns: while another is in progress this returns a
- * promise that settles when this run's turn has come (and it has entered); otherwise it enters at
- * once and returns undefined, so a run without competition awaits nothing.
+ * {@link exitHermetic}. The caller holds the run turn (`takeTurn`), so no other world is running.
  */
-export function enterHermetic(world: World, epochMs: number): Promise<void> | undefined {
-  if (!busy) {
-    busy = true;
-    enter(world, epochMs);
-    return undefined;
-  }
-  return new Promise<void>((resolve) =>
-    waiting.push(() => {
-      enter(world, epochMs);
-      resolve();
-    }),
-  );
+export function enterHermetic(world: World, epochMs: number): void {
+  setActiveWorld(world, epochMs);
+  swapGlobalsIn();
 }
 
-/** Ends the hermetic run: every global is the original again, and the next waiting run enters. */
+/** Ends the hermetic run: every global is the original again. */
 export function exitHermetic(): void {
   swapGlobalsOut();
   setActiveWorld(undefined);
-  const next = waiting.shift();
-  if (next === undefined) busy = false;
-  else next();
-}
-
-function enter(world: World, epochMs: number): void {
-  setActiveWorld(world, epochMs);
-  swapGlobalsIn();
 }

@@ -27,6 +27,8 @@ export type UncaughtHandler = (error: unknown) => void;
  */
 export class SimTimeout {
   /** @internal */ scheduled: ScheduledTimer | undefined;
+  /** @internal Cleared for good: `refresh` no longer revives it (Node's cleared timers stay cleared). */
+  cleared = false;
   private refed = true;
 
   constructor(
@@ -76,7 +78,8 @@ export class SimTimeout {
   /** @internal Arms the world timer of this callback at `dueNs`. */
   schedule(world: WorldCore, dueNs: number, fire: () => void): void {
     this.scheduled?.cancel();
-    this.scheduled = world.setTimer(dueNs, fire);
+    // Node runs the microtasks a timer callback queues before the next timer callback.
+    this.scheduled = world.setTimer(dueNs, fire, undefined, true);
     if (!this.refed) this.scheduled.setRef(false);
   }
 }
@@ -111,17 +114,23 @@ export class WorldTimers {
     return this.start(new SimTimeout(this, this.nextId++, callback, args, 0, false));
   }
 
-  /** `clearTimeout`, `clearInterval` and `clearImmediate` alike: a timer object or its numeric id. */
-  clear(timer: unknown): void {
+  /**
+   * `clearTimeout`, `clearInterval` and `clearImmediate` alike: a timer object or its numeric id.
+   * Returns false for anything that is not one of this world's timers (a real timer set before
+   * the world started: the caller clears it for real).
+   */
+  clear(timer: unknown): boolean {
     const found = timer instanceof SimTimeout ? timer : typeof timer === 'number' || typeof timer === 'string' ? this.byId.get(Number(timer)) : undefined;
-    if (found === undefined) return;
+    if (found === undefined) return timer === undefined || timer === null;
+    found.cleared = true;
     found.scheduled?.cancel();
     this.byId.delete(found.id);
+    return true;
   }
 
-  /** @internal Arms `timer` again from now (`refresh`). */
+  /** @internal Arms `timer` again from now (`refresh`), unless it was cleared. */
   restart(timer: SimTimeout): void {
-    this.start(timer);
+    if (!timer.cleared) this.start(timer);
   }
 
   private arm(timer: SimTimeout): void {
@@ -158,47 +167,37 @@ export class WorldTimers {
     return this.promise(0, value as T, options);
   }
 
-  /** `timers/promises.setInterval(delay, value, { signal, ref })`: yields `value` every delay. */
-  interval<T>(ms?: unknown, value?: T, options?: TimerPromiseOptions): AsyncIterableIterator<T> {
+  /**
+   * `timers/promises.setInterval(delay, value, { signal, ref })`: yields `value` once per tick of
+   * an interval that starts at the first `next()`, as Node's async generator does.
+   */
+  async *interval<T>(ms?: unknown, value?: T, options?: TimerPromiseOptions): AsyncGenerator<T, undefined, undefined> {
     const signal = options?.signal;
+    if (signal?.aborted === true) throw abortError(signal);
     let ticks = 0;
     let wake: (() => void) | undefined;
-    let done = false;
     const timer = this.setInterval(() => {
       ticks++;
       wake?.();
     }, ms);
     if (options?.ref === false) timer.unref();
-    const finish = (): void => {
-      done = true;
-      this.clear(timer);
-      wake?.();
-    };
-    signal?.addEventListener('abort', finish, { once: true });
-    const iterator: AsyncIterableIterator<T> = {
-      next: async (): Promise<IteratorResult<T>> => {
-        for (;;) {
-          if (signal?.aborted === true) throw abortError(signal);
-          if (ticks > 0) {
-            ticks--;
-            return { value: value as T, done: false };
-          }
-          if (done) return { value: undefined, done: true };
+    const onAbort = (): void => wake?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        if (aborted(signal)) throw abortError(signal!);
+        if (ticks === 0) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
+          continue;
         }
-      },
-      return: async (): Promise<IteratorResult<T>> => {
-        finish();
-        signal?.removeEventListener('abort', finish);
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    if (signal?.aborted === true) finish();
-    return iterator;
+        ticks--;
+        yield value as T;
+      }
+    } finally {
+      this.clear(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   private promise<T>(durationNs: number, value: T, options: TimerPromiseOptions | undefined): Promise<T> {
@@ -224,6 +223,11 @@ export class WorldTimers {
 export interface TimerPromiseOptions {
   readonly signal?: AbortSignal;
   readonly ref?: boolean;
+}
+
+/** Whether `signal` has aborted (read afresh: it changes while the iterator waits). */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 /** The error Node's promise timers reject with when their signal aborts. */

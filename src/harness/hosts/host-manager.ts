@@ -87,18 +87,22 @@ export class HostManager implements TickListener, HostControl {
     };
   }
 
+  // Control calls act as the world, also when a host's own code makes them (a host may crash itself).
+
   async crash(id: number): Promise<void> {
-    this.crashHost(this.get(id, 'hosts.crash'), '');
+    this.world.runUnowned(() => this.crashHost(this.get(id, 'hosts.crash'), ''));
   }
 
   async restart(id: number): Promise<void> {
-    this.restartHost(this.get(id, 'hosts.restart'), '');
+    this.world.runUnowned(() => this.restartHost(this.get(id, 'hosts.restart'), ''));
   }
 
   async bounce(id: number): Promise<void> {
     const record = this.get(id, 'hosts.bounce');
-    this.crashHost(record, '');
-    this.restartHost(record, '');
+    this.world.runUnowned(() => {
+      this.crashHost(record, '');
+      this.restartHost(record, '');
+    });
   }
 
   isUp(id: number): boolean {
@@ -136,8 +140,8 @@ export class HostManager implements TickListener, HostControl {
     this.faults = { ...this.faults, crashRate: BuggifyRate.never() };
     for (const id of this.ids) {
       const record = this.hosts.get(id)!;
-      record.disk?.calm();
-      if (!record.up) this.restartHost(record, '');
+      record.disk?.calmFaults(); // before a restart, so main runs on a calm disk
+      if (!record.up) this.restartHost(record, ''); // restarts its disk too
     }
   }
 

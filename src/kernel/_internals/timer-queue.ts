@@ -12,6 +12,8 @@ export interface Timer {
   readonly fire: () => void;
   /** The owner whose code set the timer, if any; the timer fires in the owner's async context. */
   readonly owner: TimerOwner | undefined;
+  /** The microtasks the timer's callback queues run before the next timer due at the same instant. */
+  readonly drainsMicrotasks: boolean;
   /** Pending: neither fired, cancelled nor cleared. */
   pending: boolean;
   /**
@@ -32,9 +34,9 @@ export class TimerQueue {
     return this.heap.length;
   }
 
-  push(dueNs: number, fire: () => void, owner: TimerOwner | undefined): Timer {
+  push(dueNs: number, fire: () => void, owner: TimerOwner | undefined, drainsMicrotasks: boolean): Timer {
     const heap = this.heap;
-    const timer: Timer = { dueNs, seq: this.nextSeq++, fire, owner, pending: true, ref: true };
+    const timer: Timer = { dueNs, seq: this.nextSeq++, fire, owner, drainsMicrotasks, pending: true, ref: true };
     this.refCount++;
     let i = heap.length;
     heap.push(timer);
