@@ -108,6 +108,7 @@ export {
   ClockOverflow,
   EventLimitExceeded,
   StepLimitExceeded,
+  OwnerStopped,
   WorldMisuse,
 } from './kernel/errors.js';
 export { InvalidNode, DiskCrashed, DiskIoError, CodecError } from './faults/errors.js';
