@@ -94,8 +94,17 @@ export {
   type ExpectFuzzOptions,
   type FuzzSummary,
 } from './harness/expect.js';
-export { RealIoInWorld } from './harness/errors.js';
+export { RealIoInWorld, NotLinearizable } from './harness/errors.js';
 export { DEFAULT_EPOCH_MS, MONOTONIC_ORIGIN_NS } from './harness/hermetic/hermetic-scope.js';
+
+// Linearizability
+export { checkLinearizable, MAX_OPERATIONS_WITHOUT_BUDGET, type CheckOptions, type LinearizabilityResult } from './checkers/check-linearizable.js';
+export type { IllegalPartition } from './checkers/_internals/explain.js';
+export type { Model, Operation } from './checkers/model.js';
+export { models, type RegisterInput, type CasRegisterInput, type KvInput, type KvState } from './checkers/models/index.js';
+export { ModelError } from './checkers/errors.js';
+export { createHistory, type History, type PendingOperation, type RecordedOperation } from './harness/history.js';
+export { linearizable, type LinearizableOptions } from './harness/linearizable.js';
 
 // Errors
 export {

@@ -8,8 +8,8 @@ const SRC = path.join(import.meta.dirname, '..', 'src');
 const ALLOWED: Record<string, readonly string[]> = {
   kernel: [],
   faults: ['kernel'],
-  harness: ['kernel', 'faults'],
-  checkers: [],
+  harness: ['kernel', 'faults', 'checkers'],
+  checkers: ['kernel'], // its errors only (InvalidArgument); see the test below
   search: ['kernel', 'faults', 'harness', 'checkers'],
   report: ['kernel', 'faults', 'harness', 'checkers', 'search'],
   cli: ['kernel', 'faults', 'harness', 'checkers', 'search', 'report', 'examples'],
@@ -43,6 +43,11 @@ describe('layering (SPEC section 2)', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('keeps checkers pure: of ours they import only the kernel\'s error classes', () => {
+    const imports = sourceFiles(path.join(SRC, 'checkers')).flatMap(importsOf).filter((target) => layerOf(target) === 'kernel');
+    expect([...new Set(imports)]).toEqual([path.join('kernel', 'errors.js')]);
   });
 
   it('knows every folder of src', () => {

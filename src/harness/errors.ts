@@ -1,4 +1,5 @@
 import { MarionetteError } from '../kernel/errors.js';
+import type { LinearizabilityResult } from '../checkers/check-linearizable.js';
 
 /**
  * Code inside a hermetic world called a real network API (`fetch`, `net.connect`, `http.request`,
@@ -7,4 +8,19 @@ import { MarionetteError } from '../kernel/errors.js';
  */
 export class RealIoInWorld extends MarionetteError {
   override name = 'RealIoInWorld';
+}
+
+/**
+ * A history is not linearizable (or its check ran out of time). The message is the checker's
+ * explanation: the longest linearizable prefix and the operations that cannot follow it.
+ */
+export class NotLinearizable extends MarionetteError {
+  override name = 'NotLinearizable';
+  constructor(
+    message: string,
+    /** The checker's full result. */
+    readonly result: LinearizabilityResult,
+  ) {
+    super(message);
+  }
 }

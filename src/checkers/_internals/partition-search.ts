@@ -1,0 +1,201 @@
+import { ModelError } from '../errors.js';
+import type { Model, Operation } from '../model.js';
+import { Bitset } from './bitset.js';
+
+/** A call or return event of one operation, in a doubly linked list ordered by time. */
+interface Entry {
+  /** Index of the operation in the partition. */
+  readonly op: number;
+  readonly isCall: boolean;
+  /** The return of a call, the call of a return. */
+  match: Entry;
+  prev: Entry;
+  next: Entry | undefined;
+}
+
+interface CacheEntry<State> {
+  readonly words: Uint32Array;
+  readonly state: State;
+  readonly key: string | undefined;
+}
+
+/** How a search of one partition stands. */
+export type SearchStatus = 'running' | 'ok' | 'illegal';
+
+/**
+ * Wing–Gong–Lowe search for a linearization of one partition, with Lowe's memoization of
+ * (linearized set, model state) pairs, as in Porcupine: walk the history's calls and returns in
+ * time order; at a call, try to linearize that operation next (the model must accept its output
+ * in the current state, and the resulting pair must be new); at a return whose operation is not
+ * yet linearized, undo the latest choice and try the next candidate. Resumable: `run` does a
+ * bounded number of steps, so several partitions can be searched in turns.
+ */
+export class PartitionSearch<State, Input, Output> {
+  status: SearchStatus = 'running';
+  /** Operation indexes of the longest linearizable prefix seen (the linearization once `ok`). */
+  best: number[] = [];
+  /** Steps taken so far. */
+  steps = 0;
+
+  private readonly head: Entry;
+  private entry: Entry | undefined;
+  private state: State;
+  private readonly stack: Entry[] = [];
+  private readonly states: State[] = [];
+  private readonly linearized: Bitset;
+  private readonly cache = new Map<number, CacheEntry<State>[]>();
+
+  constructor(
+    private readonly model: Model<State, Input, Output>,
+    readonly operations: readonly Operation<Input, Output>[],
+  ) {
+    this.head = buildEntries(operations);
+    this.entry = this.head.next;
+    this.linearized = new Bitset(operations.length);
+    this.state = callModel(model, 'init', undefined, () => model.init());
+    if (this.entry === undefined) this.status = 'ok';
+  }
+
+  /** Searches for at most `maxSteps` steps; returns the status afterwards. */
+  run(maxSteps: number): SearchStatus {
+    const { model, operations, linearized } = this;
+    let entry = this.entry;
+    for (let budget = maxSteps; budget > 0 && this.status === 'running'; budget--) {
+      this.steps++;
+      if (entry === undefined) {
+        // Every operation is linearized: the stack is a linearization.
+        this.status = 'ok';
+        this.best = this.stack.map((e) => e.op);
+        break;
+      }
+      if (entry.isCall) {
+        const op = operations[entry.op]!;
+        const [ok, next] = callModel(model, 'step', op, () => model.step(this.state, op.input, op.output));
+        if (ok) {
+          linearized.set(entry.op);
+          if (this.remember(next)) {
+            this.stack.push(entry);
+            this.states.push(this.state);
+            this.state = next;
+            lift(entry);
+            entry = this.head.next;
+            continue;
+          }
+          linearized.clear(entry.op);
+        }
+        entry = entry.next;
+      } else {
+        // A return of an operation not yet linearized: the latest choice was wrong.
+        if (this.stack.length === 0) {
+          this.status = 'illegal';
+          break;
+        }
+        if (this.stack.length > this.best.length) this.best = this.stack.map((e) => e.op);
+        const undone = this.stack.pop()!;
+        this.state = this.states.pop()!;
+        linearized.clear(undone.op);
+        unlift(undone);
+        entry = undone.next;
+      }
+    }
+    this.entry = entry;
+    return this.status;
+  }
+
+  /** Adds the pair (linearized set, `state`) to the cache; false when it was there already. */
+  private remember(state: State): boolean {
+    const model = this.model;
+    const key = model.hash !== undefined ? model.hash(state) : model.equal !== undefined ? undefined : defaultKey(state);
+    const bucketKey = (this.linearized.hash ^ (key === undefined ? 0 : hashText(key))) >>> 0;
+    let bucket = this.cache.get(bucketKey);
+    if (bucket === undefined) {
+      bucket = [];
+      this.cache.set(bucketKey, bucket);
+    } else {
+      for (const seen of bucket) {
+        if (!this.linearized.equals(seen.words)) continue;
+        if (model.equal !== undefined ? model.equal(seen.state, state) : seen.key === key) return false;
+      }
+    }
+    bucket.push({ words: this.linearized.words.slice(), state, key });
+    return true;
+  }
+}
+
+/** Calls into the model, turning what it throws into a ModelError naming the operation. */
+export function callModel<T, Input, Output>(model: Model<unknown, Input, Output>, what: string, op: Operation<Input, Output> | undefined, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const on = op === undefined ? '' : ` on operation ${op.id} (${describeOperation(model, op)})`;
+    throw new ModelError(`checkLinearizable: model ${model.name} threw in ${what}${on}: ${message}`);
+  }
+}
+
+/** `#id client c: describe(input, output)`, the way explanations show an operation. */
+export function describeOperation<Input, Output>(model: Model<unknown, Input, Output>, op: Operation<Input, Output>): string {
+  const text = model.describe !== undefined ? model.describe(op.input, op.output) : `${JSON.stringify(op.input)} -> ${op.output === undefined ? '?' : JSON.stringify(op.output)}`;
+  return `#${op.id} client ${op.client}: ${text}`;
+}
+
+function defaultKey(state: unknown): string {
+  return state === undefined ? 'undefined' : JSON.stringify(state);
+}
+
+/** 32-bit FNV-1a over the UTF-16 code units of `text`. */
+function hashText(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * The calls and returns of `operations` as a list ordered by time; at equal times calls come
+ * first (touching operations overlap), then by operation. Returns the list's head (a sentinel).
+ */
+function buildEntries(operations: readonly Operation<unknown, unknown>[]): Entry {
+  const events: { time: number; isCall: boolean; op: number }[] = [];
+  operations.forEach((op, i) => {
+    events.push({ time: op.call, isCall: true, op: i });
+    events.push({ time: op.return, isCall: false, op: i });
+  });
+  events.sort((a, b) => a.time - b.time || (a.isCall === b.isCall ? a.op - b.op : a.isCall ? -1 : 1));
+  const head = { op: -1, isCall: false, next: undefined } as unknown as Entry;
+  head.prev = head;
+  const calls: Entry[] = [];
+  let last = head;
+  for (const event of events) {
+    const entry = { op: event.op, isCall: event.isCall, prev: last, next: undefined } as unknown as Entry;
+    last.next = entry;
+    last = entry;
+    if (event.isCall) calls[event.op] = entry;
+    else {
+      const call = calls[event.op]!;
+      call.match = entry;
+      entry.match = call;
+    }
+  }
+  return head;
+}
+
+/** Takes a linearized operation's call and return out of the list. */
+function lift(call: Entry): void {
+  call.prev.next = call.next;
+  if (call.next !== undefined) call.next.prev = call.prev;
+  const ret = call.match;
+  ret.prev.next = ret.next;
+  if (ret.next !== undefined) ret.next.prev = ret.prev;
+}
+
+/** Puts them back, in the reverse order. */
+function unlift(call: Entry): void {
+  const ret = call.match;
+  ret.prev.next = ret;
+  if (ret.next !== undefined) ret.next.prev = ret;
+  call.prev.next = call;
+  if (call.next !== undefined) call.next.prev = call;
+}
