@@ -70,7 +70,13 @@ export class PartitionSearch<State, Input, Output> {
       }
       if (entry.isCall) {
         const op = operations[entry.op]!;
-        const [ok, next] = callModel(model, 'step', op, () => model.step(this.state, op.input, op.output));
+        let ok: boolean;
+        let next: State;
+        try {
+          [ok, next] = model.step(this.state, op.input, op.output); // the hot path: no closure per step
+        } catch (error) {
+          throw modelError(model, 'step', op, error);
+        }
         if (ok) {
           linearized.set(entry.op);
           if (this.remember(next)) {
@@ -127,10 +133,14 @@ export function callModel<T, Input, Output>(model: Model<unknown, Input, Output>
   try {
     return call();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const on = op === undefined ? '' : ` on operation ${op.id} (${describeOperation(model, op)})`;
-    throw new ModelError(`checkLinearizable: model ${model.name} threw in ${what}${on}: ${message}`);
+    throw modelError(model, what, op, error);
   }
+}
+
+function modelError<Input, Output>(model: Model<unknown, Input, Output>, what: string, op: Operation<Input, Output> | undefined, error: unknown): ModelError {
+  const message = error instanceof Error ? error.message : String(error);
+  const on = op === undefined ? '' : ` on operation ${op.id} (${describeOperation(model, op)})`;
+  return new ModelError(`checkLinearizable: model ${model.name} threw in ${what}${on}: ${message}`);
 }
 
 /** `#id client c: describe(input, output)`, the way explanations show an operation. */
