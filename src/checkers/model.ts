@@ -28,7 +28,7 @@ export interface Model<State = unknown, Input = unknown, Output = unknown> {
   readonly name: string;
   init(): State;
   step(state: State, input: Input, output: Output | undefined): readonly [ok: boolean, next: State];
-  /** Whether two states are the same (default: equal `hash`, or `===` without one). */
+  /** Whether two states are the same (default: equal `hash`, or equal `JSON.stringify` without one). */
   equal?(a: State, b: State): boolean;
   /** A text identity of a state; equal states must hash alike (default: `JSON.stringify`). */
   hash?(state: State): string;

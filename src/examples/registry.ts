@@ -13,6 +13,8 @@ import {
   replicatedRegisterBug,
   replicatedRegisterConflict,
   replicatedRegisterPartition,
+  replicatedRegisterReads,
+  replicatedRegisterStaleReadBug,
   replicatedRegisterSwarm,
   replicatedRegisterSwarmBug,
 } from './replicated-register.js';
@@ -38,6 +40,8 @@ export const BUILTIN_CASES: ReadonlyMap<string, Case> = new Map<string, Case>(
     replicatedRegisterBug,
     replicatedRegisterSwarm,
     replicatedRegisterSwarmBug,
+    replicatedRegisterReads,
+    replicatedRegisterStaleReadBug,
     toyDb,
     durableBroadcast,
     durableBroadcastBug,
