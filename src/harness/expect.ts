@@ -150,6 +150,7 @@ export function describeFailure(report: RunReport): string {
     `  kind: ${report.kind ?? 'passed'}${report.checkName === undefined ? '' : `  check: ${report.checkName}`}` +
       `${report.errorName === undefined ? '' : `  error: ${report.errorName}: ${report.errorMessage}`}`,
     `  signature: ${report.signature ?? '-'}`,
+    ...(report.errorDetail === undefined ? [] : ['  detail:', ...report.errorDetail.split('\n').map((line) => `    ${line}`)]),
     `  profile: ${JSON.stringify(report.profile)}`,
     `  trace tail (${report.eventCount} events):`,
     ...tail.map((line) => `    ${line}`),

@@ -40,6 +40,11 @@ export interface RunReport {
   readonly errorName: string | undefined;
   /** One-line message of the thrown error. */
   readonly errorMessage: string | undefined;
+  /**
+   * The thrown error's message as it was, when it spans several lines (a linearizability
+   * explanation, for one); `errorMessage` is the same text on one line.
+   */
+  readonly errorDetail: string | undefined;
   /** The thrown value itself, when there was one. */
   readonly error: unknown;
   /** The (possibly partial) trace of the first run. */
@@ -112,6 +117,7 @@ export function buildRunReport(input: ReportInput): RunReport {
     check: checkName,
     errorName,
     errorMessage,
+    errorDetail: divergence !== undefined ? undefined : multiLineMessage(failure?.error),
     error: divergence !== undefined ? undefined : failure?.error,
     trace: first.trace,
     secondTrace: second?.trace,
@@ -129,6 +135,11 @@ export function buildRunReport(input: ReportInput): RunReport {
     enumerable: true,
     get: () => (hash ??= traceHash(first.trace)),
   }) as unknown as RunReport;
+}
+
+function multiLineMessage(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && message.includes('\n') ? message : undefined;
 }
 
 /** The first line where two traces differ, or undefined when they are byte for byte equal. */

@@ -95,6 +95,16 @@ describe('linearizable', () => {
     const error = report.error as mar.NotLinearizable;
     expect(error.result.result).toBe('illegal');
     expect(error.message).toContain('#1 client 1: read() -> null  (the model rejects it in that state)');
+    // The report keeps the explanation's lines; its one-line message is the same text flattened.
+    expect(report.errorDetail).toBe(error.message);
+    expect(report.errorMessage).not.toContain('\n');
+    const fuzzed = (await mar.expectFuzz(registerCase(true), { seeds: 1 }).catch((e: unknown) => e)) as mar.ExpectationFailed;
+    expect(fuzzed.message).toContain('  detail:\n    not linearizable for register: 2 operations');
+  });
+
+  it('leaves errorDetail undefined for a one-line error', async () => {
+    const c = mar.defineCase({ name: 'one line', init: () => 0, scenario: () => { throw new Error('short'); } });
+    expect((await mar.runCase(c, { seed: 1 })).errorDetail).toBeUndefined();
   });
 
   it('takes a name, and a plain array of operations', () => {

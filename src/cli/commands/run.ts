@@ -51,6 +51,7 @@ export function runCommand(output: Output) {
       } else {
         if (args.summary) output.stdout(summarizeTrace(report.trace));
         output.stdout(report.summary);
+        if (report.errorDetail !== undefined) output.stdout(report.errorDetail.replace(/^/gm, '  '));
       }
       const failedAsExpected = !report.passed && report.kind !== 'determinism_mismatch';
       if (args.expectFailure) {
