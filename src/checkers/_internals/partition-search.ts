@@ -1,6 +1,7 @@
 import { ModelError } from '../errors.js';
 import type { Model, Operation } from '../model.js';
 import { Bitset } from './bitset.js';
+import { MemoTable } from './memo-table.js';
 
 /** A call or return event of one operation, in a doubly linked list ordered by time. */
 interface Entry {
@@ -11,12 +12,6 @@ interface Entry {
   match: Entry;
   prev: Entry;
   next: Entry | undefined;
-}
-
-interface CacheEntry<State> {
-  readonly words: Uint32Array;
-  readonly state: State;
-  readonly key: string | undefined;
 }
 
 /** How a search of one partition stands. */
@@ -40,10 +35,13 @@ export class PartitionSearch<State, Input, Output> {
   private readonly head: Entry;
   private entry: Entry | undefined;
   private state: State;
+  /** The text key of `state` (undefined when the model compares states with `equal`). */
+  private stateKey: string | undefined;
   private readonly stack: Entry[] = [];
   private readonly states: State[] = [];
+  private readonly stateKeys: (string | undefined)[] = [];
   private readonly linearized: Bitset;
-  private readonly cache = new Map<number, CacheEntry<State>[]>();
+  private readonly memo: MemoTable<State>;
 
   constructor(
     private readonly model: Model<State, Input, Output>,
@@ -52,7 +50,9 @@ export class PartitionSearch<State, Input, Output> {
     this.head = buildEntries(operations);
     this.entry = this.head.next;
     this.linearized = new Bitset(operations.length);
+    this.memo = new MemoTable(operations.length, model.equal?.bind(model));
     this.state = callModel(model, 'init', undefined, () => model.init());
+    this.stateKey = this.keyOf(this.state);
     if (this.entry === undefined) this.status = 'ok';
   }
 
@@ -79,10 +79,14 @@ export class PartitionSearch<State, Input, Output> {
         }
         if (ok) {
           linearized.set(entry.op);
-          if (this.remember(next)) {
+          // A read leaves the state as it was: its key is known already.
+          const key = next === this.state ? this.stateKey : this.keyOf(next);
+          if (this.memo.add(linearized, next, key, key === undefined ? 0 : hashText(key))) {
             this.stack.push(entry);
             this.states.push(this.state);
+            this.stateKeys.push(this.stateKey);
             this.state = next;
+            this.stateKey = key;
             lift(entry);
             entry = this.head.next;
             continue;
@@ -99,6 +103,7 @@ export class PartitionSearch<State, Input, Output> {
         if (this.stack.length > this.best.length) this.best = this.stack.map((e) => e.op);
         const undone = this.stack.pop()!;
         this.state = this.states.pop()!;
+        this.stateKey = this.stateKeys.pop();
         linearized.clear(undone.op);
         unlift(undone);
         entry = undone.next;
@@ -108,23 +113,11 @@ export class PartitionSearch<State, Input, Output> {
     return this.status;
   }
 
-  /** Adds the pair (linearized set, `state`) to the cache; false when it was there already. */
-  private remember(state: State): boolean {
+  /** The text key the memo compares states by: the model's `hash`, else JSON (none when the model has `equal` only). */
+  private keyOf(state: State): string | undefined {
     const model = this.model;
-    const key = model.hash !== undefined ? model.hash(state) : model.equal !== undefined ? undefined : defaultKey(state);
-    const bucketKey = (this.linearized.hash ^ (key === undefined ? 0 : hashText(key))) >>> 0;
-    let bucket = this.cache.get(bucketKey);
-    if (bucket === undefined) {
-      bucket = [];
-      this.cache.set(bucketKey, bucket);
-    } else {
-      for (const seen of bucket) {
-        if (!this.linearized.equals(seen.words)) continue;
-        if (model.equal !== undefined ? model.equal(seen.state, state) : seen.key === key) return false;
-      }
-    }
-    bucket.push({ words: this.linearized.words.slice(), state, key });
-    return true;
+    if (model.hash !== undefined) return model.hash(state);
+    return model.equal !== undefined ? undefined : defaultKey(state);
   }
 }
 

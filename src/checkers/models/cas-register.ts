@@ -7,6 +7,8 @@ export type CasRegisterInput<Value = unknown> =
   | { readonly op: 'cas'; readonly from: Value; readonly to: Value };
 
 const text = (value: unknown): string => (value === undefined ? '?' : JSON.stringify(value));
+/** Values compare as JSON; identical ones (the common case: strings, numbers) without building it. */
+const same = (a: unknown, b: unknown): boolean => a === b || text(a) === text(b);
 
 /**
  * A register with compare-and-set, the model of Jepsen's cas-register tests. It starts empty: a
@@ -22,15 +24,15 @@ export function casRegister<Value = unknown>(): Model<Value | null, CasRegisterI
         case 'write':
           return [true, input.value];
         case 'read':
-          return [output === undefined || text(output) === text(state), state];
+          return [output === undefined || same(output, state), state];
         case 'cas': {
-          const swapped = text(state) === text(input.from);
+          const swapped = same(state, input.from);
           if (output !== undefined && output !== swapped) return [false, state];
           return [true, swapped ? input.to : state];
         }
       }
     },
-    hash: (state) => JSON.stringify(state),
+    hash: (state) => (typeof state === 'string' ? `s${state}` : JSON.stringify(state)),
     describe(input, output) {
       if (input.op === 'write') return `write(${text(input.value)})`;
       if (input.op === 'read') return `read() -> ${text(output)}`;
