@@ -75,6 +75,36 @@ interface Draft<Input> {
  * linearizable by construction. A crashed client's operation takes effect or not (a fair coin)
  * and stays open for ever; its slot goes on with a new client id after the time-out.
  */
+/** The real object behind generated and simulated histories: one register and one kv store, applied one operation at a time. */
+class SequentialObject {
+  private register: number | null = null;
+  private readonly store = new Map<string, string>();
+
+  /** Applies `input` and returns its output (`null` for writes). */
+  apply(input: CasRegisterInput<number> | KvInput): unknown {
+    switch (input.op) {
+      case 'read':
+        return this.register;
+      case 'write':
+        this.register = input.value;
+        return null;
+      case 'cas': {
+        const swapped = this.register === input.from;
+        if (swapped) this.register = input.to;
+        return swapped;
+      }
+      case 'get':
+        return this.store.get(input.key) ?? null;
+      case 'put':
+        this.store.set(input.key, input.value);
+        return null;
+      case 'append':
+        this.store.set(input.key, (this.store.get(input.key) ?? '') + input.value);
+        return null;
+    }
+  }
+}
+
 export function generateHistory(options: GeneratorOptions): Operation<CasRegisterInput<number> | KvInput, unknown>[] {
   const { clients, operations, inFlight, unknownPerMille, object } = options;
   const keys = options.keys ?? 10;
@@ -113,37 +143,8 @@ export function generateHistory(options: GeneratorOptions): Operation<CasRegiste
   // Apply in the order the operations take effect; equal instants lie inside both intervals, so any order of them is valid.
   const order = drafts.filter((d) => d.at !== Number.POSITIVE_INFINITY).sort((a, b) => a.at - b.at || a.id - b.id);
   const outputs = new Map<number, unknown>();
-  let register: number | null = null;
-  const store = new Map<string, string>();
-  for (const d of order) {
-    const input = d.input;
-    let output: unknown;
-    switch (input.op) {
-      case 'read':
-        output = register;
-        break;
-      case 'write':
-        register = input.value;
-        output = null;
-        break;
-      case 'cas':
-        output = register === input.from;
-        if (register === input.from) register = input.to;
-        break;
-      case 'get':
-        output = store.get(input.key) ?? null;
-        break;
-      case 'put':
-        store.set(input.key, input.value);
-        output = null;
-        break;
-      case 'append':
-        store.set(input.key, (store.get(input.key) ?? '') + input.value);
-        output = null;
-        break;
-    }
-    outputs.set(d.id, output);
-  }
+  const real = new SequentialObject();
+  for (const d of order) outputs.set(d.id, real.apply(d.input));
   return drafts.map((d) => ({ id: d.id, client: d.client, input: d.input, output: d.unknown ? undefined : outputs.get(d.id), call: d.call, return: d.return }));
 }
 
@@ -173,8 +174,7 @@ async function simulatedHistory(object: 'casRegister' | 'kv', clients: number, o
       return { env: sim.env, history: createHistory(sim.env) };
     },
     async scenario({ env, history }) {
-      let register: number | null = null;
-      const store = new Map<string, string>();
+      const real = new SequentialObject();
       let issued = 0;
       const client = async (slot: number) => {
         let id = slot;
@@ -192,28 +192,7 @@ async function simulatedHistory(object: 'casRegister' | 'kv', clients: number, o
           }
           const pending = history.invoke(id, input);
           await env.clock.sleep(1 + env.random.intLessThan(1_000_000)); // the request in flight
-          let output: unknown = null;
-          switch (input.op) {
-            case 'read':
-              output = register;
-              break;
-            case 'write':
-              register = input.value;
-              break;
-            case 'cas':
-              output = register === input.from;
-              if (register === input.from) register = input.to;
-              break;
-            case 'get':
-              output = store.get(input.key) ?? null;
-              break;
-            case 'put':
-              store.set(input.key, input.value);
-              break;
-            case 'append':
-              store.set(input.key, (store.get(input.key) ?? '') + input.value);
-              break;
-          }
+          const output = real.apply(input);
           await env.clock.sleep(1 + env.random.intLessThan(1_000_000)); // the response in flight
           if (env.random.intLessThan(100) === 0) {
             pending.info(); // the response was lost: outcome unknown, a new client takes over

@@ -1,3 +1,5 @@
+import { fmix32 } from '../../kernel/prng.js';
+
 /**
  * A fixed-size set of operation indexes, with a Zobrist hash kept up to date on every change (each
  * index has a fixed random word; the hash is the XOR of the words of the members), so hashing a
@@ -32,13 +34,7 @@ export class Bitset {
   }
 }
 
-/** The fixed random word of an index: murmur3's finalizer, a bijection on u32. */
+/** The fixed random word of an index (distinct indexes, distinct words: fmix32 is a bijection). */
 function zobrist(index: number): number {
-  let h = (index + 0x9e3779b9) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((index + 0x9e3779b9) >>> 0);
 }
