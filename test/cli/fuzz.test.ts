@@ -56,11 +56,26 @@ describe('mar fuzz', () => {
     [['fuzz', 'nope', '--seeds', '5', '--db', 'x.sqlite'], /unknown case "nope"/],
     [['fuzz', '--db', 'x.sqlite'], /name a case, or --resume a campaign/],
     [['fuzz', '--resume', '1', '--seeds', '4', '--db', 'x.sqlite'], /--resume continues a campaign as it was planned/],
+    [['fuzz', 'retry-queue', '--seeds', '5', '--db', ''], /^mar: --db must name a database file, got ""$/m],
+    [['fuzz', 'retry-queue', '--seeds', '5', '--db', '   '], /^mar: --db must name a database file, got " {3}"$/m],
+    [['failures', '--db', ''], /^mar: --db must name a database file, got ""$/m],
+    [['campaigns', '--db', ''], /^mar: --db must name a database file, got ""$/m],
   ])('exits 2 with a one-line reason for %j', async (args, message) => {
     const result = await runMar(args, { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('caps --workers at four per core with a one-line notice, and still runs every seed', async () => {
+    const { availableParallelism } = await import('node:os');
+    const cap = 4 * availableParallelism();
+    const result = await runMar(['fuzz', 'idempotency', '--seeds', '60', '--workers', '1000', '--db', freshDb(), '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr.trim()).toBe(`mar: --workers 1000 is more than 4 per core (${availableParallelism()} cores here); using ${cap}`);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'done', seedsDone: 60 });
+    const exactly = await runMar(['fuzz', 'idempotency', '--seeds', '20', '--workers', String(cap), '--db', freshDb(), '--json']);
+    expect(exactly.stderr).toBe('');
   });
 
   it('refuses a database file that is not a marionette database, leaving it untouched', async () => {

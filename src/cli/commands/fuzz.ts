@@ -108,6 +108,7 @@ export function fuzzCommand(output: Output) {
           auditEvery: args.auditEvery,
           keepTraces: args.keepTraces,
           minimize: args.minimize,
+          onNotice: (line) => output.stderr(`mar: ${line}`),
           stopSignal: stop.signal,
           cutOffSignal: cutOff.signal,
           onProgress: showProgress ? (p) => output.progress(formatProgress(p)) : undefined,

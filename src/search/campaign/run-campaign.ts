@@ -51,12 +51,25 @@ export interface CampaignOptions {
   readonly minimizeMaxMs?: number;
   /** Called about four times a second with the campaign's progress. */
   readonly onProgress?: (progress: CampaignProgress) => void;
+  /** Called with a one-line notice about a setting the campaign adjusted (too many workers). */
+  readonly onNotice?: (line: string) => void;
   /** Aborting it stops the campaign cleanly: in-flight work drains (or is re-queued) and the campaign is marked interrupted. */
   readonly stopSignal?: AbortSignal;
   /** How long a stop waits for in-flight batches before cutting them off (default 10 s). */
   readonly drainMs?: number;
   /** Aborting it cuts in-flight batches off at once (a second Ctrl-C); their seeds run again on resume. */
   readonly cutOffSignal?: AbortSignal;
+}
+
+/**
+ * Most worker threads per core. More only adds memory and start-up time (every worker loads the
+ * case and its dependencies) and slows the reaction to Ctrl-C, never throughput.
+ */
+export const MAX_WORKERS_PER_CORE = 4;
+
+/** The most workers a campaign uses on this machine. */
+export function maxWorkers(): number {
+  return MAX_WORKERS_PER_CORE * availableParallelism();
 }
 
 /** A progress sample. */
@@ -159,7 +172,7 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
     startSeed: formatSeed(startSeed),
     plannedSeeds: options.seeds ?? null,
     durationMs: options.durationMs ?? null,
-    workers: options.workers ?? availableParallelism(),
+    workers: Math.min(options.workers ?? availableParallelism(), maxWorkers()),
     seedTimeoutMs: options.seedTimeoutMs ?? 30_000,
     auditEvery: options.auditEvery ?? 64,
     keepTraces: options.keepTraces ?? 5,
@@ -215,8 +228,12 @@ class CampaignSession {
     private readonly options: CampaignOptions,
     private readonly cwd: string,
   ) {
-    this.workers = options.workers ?? campaign.workers;
-    if (!Number.isInteger(this.workers) || this.workers < 1) throw new UsageError(`--workers must be a positive integer, got ${this.workers}`);
+    const requested = options.workers ?? campaign.workers;
+    if (!Number.isInteger(requested) || requested < 1) throw new UsageError(`--workers must be a positive integer, got ${requested}`);
+    this.workers = Math.min(requested, maxWorkers());
+    if (this.workers < requested) {
+      options.onNotice?.(`--workers ${requested} is more than ${MAX_WORKERS_PER_CORE} per core (${availableParallelism()} cores here); using ${this.workers}`);
+    }
     this.profile = campaign.profile.startsWith('{') ? (JSON.parse(campaign.profile) as ProfileInput) : (campaign.profile as ProfileInput);
     this.deadlineMs = campaign.durationMs === null ? null : this.startedMs + Math.max(0, campaign.durationMs - campaign.activeMs);
     this.pool = new Piscina({
