@@ -51,6 +51,22 @@ describe('mar failures / mar campaigns', () => {
     expect(JSON.parse(result.stdout.trim())).toMatchObject({ id: 1, status: 'done', caseRef: 'kv-store-swarm-bug', seedsDone: 800 });
   });
 
+  it('shows a campaign marked running whose process is gone as stale, with the command that resumes it', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const killed = tampered(`UPDATE campaigns SET status = 'running', owner_pid = ${Number(gone)}, owner_host = '${hostname()}'`);
+    const json = JSON.parse((await runMar(['campaigns', '--db', killed, '--json'])).stdout.trim());
+    expect(json).toMatchObject({ id: 1, status: 'stale', resumeCommand: `mar fuzz --resume 1 --db ${killed}` });
+    const text = (await runMar(['campaigns', '--db', killed])).stdout.split('\n');
+    expect(text[0]).toMatch(/^#1 {2}stale {8}kv-store-swarm-bug/);
+    expect(text[1]).toBe(`    resume: mar fuzz --resume 1 --db ${killed}`);
+    // Its own process, alive, is still running; a done campaign offers no resume.
+    const alive = tampered(`UPDATE campaigns SET status = 'running', owner_pid = ${process.pid}, owner_host = '${hostname()}'`);
+    expect(JSON.parse((await runMar(['campaigns', '--db', alive, '--json'])).stdout.trim()).status).toBe('running');
+    expect(JSON.parse((await runMar(['campaigns', '--db', db, '--json'])).stdout.trim()).resumeCommand).toBeUndefined();
+  });
+
   it.each([
     [['failures', '--limit', 'abc'], /--limit must be a non-negative integer/],
     [['failures', '--campaign', '1.5'], /--campaign must be a campaign id/],

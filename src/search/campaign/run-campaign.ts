@@ -188,7 +188,7 @@ function seedCapacity(startSeed: string): number {
 }
 
 /** Whether the process that owns a `running` campaign is still alive (or, on another host, still beating). */
-function ownerAlive(campaign: CampaignRow): boolean {
+export function ownerAlive(campaign: CampaignRow): boolean {
   if (campaign.ownerPid === null) return false;
   if (campaign.ownerHost !== hostname()) return Date.now() - Date.parse(campaign.updatedAt) < 6 * HEARTBEAT_MS;
   try {
