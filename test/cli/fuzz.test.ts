@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mar from 'marionette-sim';
+import { createRequire } from 'node:module';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FailureStore } from '../../src/search/store/failure-store.js';
 import { loadCase } from '../../src/search/load-case.js';
@@ -13,6 +15,7 @@ import { REPO_ROOT, runMar } from './run-mar.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'marionette-fuzz-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let count = 0;
+const require_fs = () => createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 const freshDb = () => path.join(dir, `f${++count}.sqlite`);
 const BIN = fileURLToPath(new URL('../../dist/src/cli/bin.js', import.meta.url));
 
@@ -85,6 +88,51 @@ describe('mar fuzz', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/is not a marionette database/);
     expect((await import('node:fs')).readFileSync(file, 'utf8')).toBe('not a database');
+  });
+
+  describe('refuses, untouched and without side files', () => {
+    const { existsSync, readFileSync, writeFileSync } = require_fs();
+    const refuse = async (file: string, message: RegExp) => {
+      const before = readFileSync(file);
+      const result = await runMar(['fuzz', 'retry-queue', '--seeds', '5', '--db', file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+      expect(readFileSync(file).equals(before)).toBe(true);
+      expect(existsSync(`${file}-wal`) || existsSync(`${file}-shm`)).toBe(false);
+    };
+
+    it('an SQLite file of another application, in WAL mode', async () => {
+      const file = path.join(dir, 'other-app.sqlite');
+      const other = new Database(file);
+      other.pragma('journal_mode = WAL');
+      other.pragma('application_id = 1234');
+      other.exec('CREATE TABLE notes (body TEXT)');
+      other.close();
+      await refuse(file, /is not a marionette database \(it holds another application's data\)/);
+    });
+
+    it('a file with marionette\'s application id but none of its tables', async () => {
+      const file = path.join(dir, 'impostor.sqlite');
+      const impostor = new Database(file);
+      impostor.pragma('application_id = 1296126547'); // "MARS"
+      impostor.exec('CREATE TABLE notes (body TEXT)');
+      impostor.close();
+      await refuse(file, /carries marionette's application id but not its tables/);
+    });
+
+    it('a marionette database with a damaged page deep in the file', async () => {
+      const file = freshDb();
+      expect((await runMar(['fuzz', 'idempotency-bug', '--seeds', '3000', '--workers', '1', '--db', file, '--json', '--no-minimize'])).code).toBe(1);
+      const bytes = readFileSync(file);
+      const pageSize = bytes.readUInt16BE(16);
+      const pages = bytes.length / pageSize;
+      expect(pages).toBeGreaterThan(4);
+      const damaged = Buffer.from(bytes);
+      damaged.fill(0xa5, Math.floor(pages / 2) * pageSize, Math.floor(pages / 2) * pageSize + pageSize); // a page in the middle, not the header
+      writeFileSync(file, damaged);
+      await refuse(file, /is damaged \(/);
+    });
   });
 
   it('stops cleanly on SIGINT, is readable by another process meanwhile, and --resume finishes the exact remaining seeds', async () => {

@@ -227,6 +227,21 @@ export class FailureStore {
       if (version > MIGRATIONS.length) {
         throw new StoreError(`${file} has schema v${version}, newer than this marionette-sim (v${MIGRATIONS.length}); upgrade marionette-sim`);
       }
+      if (applicationId === APPLICATION_ID) {
+        const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
+        const missing = OUR_TABLES.filter((table) => !tables.has(table));
+        // Tables appear with the migration that creates them; a file that says it is ours (by its
+        // id and version) but lacks them was made by something else, or damaged.
+        const expected = new Set(MIGRATIONS.slice(0, version).join('\n').match(/CREATE TABLE (\w+)/g)?.map((m) => m.slice(13)) ?? []);
+        if (version === 0 || missing.some((table) => expected.has(table))) {
+          throw new StoreError(`${file} carries marionette's application id but not its tables (${missing.join(', ') || 'no schema version'}); it was left untouched`);
+        }
+      }
+      if (!readonly && exists && objects > 0) {
+        // A damaged page deep in the file would otherwise surface only when a batch writes to it.
+        const verdict = db.pragma('quick_check(1)', { simple: true }) as string;
+        if (verdict !== 'ok') throw new StoreError(`${file} is damaged (${verdict}); restore it from a backup or use another --db file`);
+      }
       if (!readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
@@ -486,19 +501,32 @@ function whereClause(filter: FailureFilter, campaignCondition: string): { where:
 }
 
 /** Refuses, without touching it, a non-empty file that does not start with the SQLite header. */
+/**
+ * Refuses, from the file's header alone (before SQLite opens it, so no side file is ever created
+ * beside a refused file), anything that is not an SQLite file or that carries another
+ * application's id. An empty file, or one without an application id, is left for the open to judge.
+ */
 function assertSqliteHeader(file: string): void {
   if (statSync(file).size === 0) return;
-  const header = Buffer.alloc(16);
+  const header = Buffer.alloc(100);
   const fd = openSync(file, 'r');
+  let read: number;
   try {
-    readSync(fd, header, 0, 16, 0);
+    read = readSync(fd, header, 0, 100, 0);
   } finally {
     closeSync(fd);
   }
-  if (header.toString('latin1') !== SQLITE_HEADER) {
+  if (read < 100 || header.toString('latin1', 0, 16) !== SQLITE_HEADER) {
     throw new StoreError(`${file} is not a marionette database (not an SQLite file); it was left untouched`);
   }
+  const applicationId = header.readUInt32BE(68);
+  if (applicationId !== 0 && applicationId !== APPLICATION_ID) {
+    throw new StoreError(`${file} is not a marionette database (it holds another application's data); choose another --db file`);
+  }
 }
+
+/** The tables the migrations create: a file with marionette's id must have every one of them. */
+const OUR_TABLES = [...MIGRATIONS.join('\n').matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1]!);
 
 /** The concrete profile a seed of a campaign ran under (the campaign stores the name or the JSON). */
 export function profileOfSeed(campaignProfile: string, seed: bigint): FaultProfile {
