@@ -9,6 +9,7 @@ import { processOutput, type Output } from './output.js';
 import { BUILTIN_CASES } from '../examples/registry.js';
 import { registerNamedCases } from '../search/named-cases.js';
 import { StoreError } from '../search/store/failure-store.js';
+import { CampaignStopped } from '../search/campaign/run-campaign.js';
 import { EXIT, UsageError } from '../search/usage-error.js';
 
 interface CommandModule {
@@ -60,7 +61,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
     await parser.parseAsync();
     return exitCode;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof StoreError) {
+    if (error instanceof UsageError || error instanceof StoreError || error instanceof CampaignStopped) {
       output.stderr(`mar: ${error.message.split('\n')[0]}`);
       return EXIT.usage;
     }

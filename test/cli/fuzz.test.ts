@@ -135,6 +135,39 @@ describe('mar fuzz', () => {
     });
   });
 
+  describe('stops with one line and a resume command when its surroundings fail', () => {
+    it('a full disk (a file-size limit): finished seeds are kept and --resume finishes the campaign', async () => {
+      const file = freshDb();
+      const bin = path.join(REPO_ROOT, 'dist/src/cli/bin.js');
+      const limited = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn('bash', ['-c', `ulimit -f 512; exec "${process.execPath}" "${bin}" fuzz idempotency-bug --seeds 40000 --workers 1 --keep-traces 100000 --no-minimize --db "${file}"`]);
+        let stderr = '';
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(limited.code).toBe(2);
+      expect(limited.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(limited.stderr).toMatch(
+        new RegExp(`^mar: campaign 1 stopped: the failure database ${file} could not be written \\(.+\\); every finished seed is stored: .* then mar fuzz --resume 1 --db ${file}$`, 'm'),
+      );
+      const stopped = JSON.parse((await runMar(['campaigns', '--db', file, '--json'])).stdout.trim());
+      expect(['interrupted', 'stale']).toContain(stopped.status);
+      expect(stopped.seedsDone).toBeGreaterThan(0);
+      expect(stopped.seedsDone).toBeLessThan(40000);
+      const resumed = await runMar(['fuzz', '--resume', '1', '--db', file, '--json', '--no-minimize']);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'done', seedsDone: 40000 });
+    });
+
+    it('a case module that does not load in the workers', async () => {
+      const file = freshDb();
+      const result = await runMar(['fuzz', 'test/fixtures/worker-broken-case.ts#brokenInWorkers', '--seeds', '100', '--workers', '1', '--db', file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^mar: campaign 1 stopped: a worker could not run seeds 0\.\. of the case: .*this module cannot load in a worker.*; fix the case, then mar fuzz --resume 1 --db /);
+      expect(JSON.parse((await runMar(['campaigns', '--db', file, '--json'])).stdout.trim()).status).toBe('interrupted');
+    });
+  });
+
   it('stops cleanly on SIGINT, is readable by another process meanwhile, and --resume finishes the exact remaining seeds', async () => {
     const db = freshDb();
     const seeds = 1500;

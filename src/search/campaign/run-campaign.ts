@@ -1,5 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { Piscina } from 'piscina';
+import { MarionetteError } from '../../kernel/errors.js';
+import { shellQuote } from '../../harness/case-reference.js';
 import { failureSignature } from '../../harness/failure.js';
 import { formatSeed, SEED_MAX } from '../../kernel/parse-seed.js';
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
@@ -70,6 +72,40 @@ export const MAX_WORKERS_PER_CORE = 4;
 /** The most workers a campaign uses on this machine. */
 export function maxWorkers(): number {
   return MAX_WORKERS_PER_CORE * availableParallelism();
+}
+
+/**
+ * A campaign stopped by its surroundings, not by a seed: the failure database could not be
+ * written (a full disk, a read-only file or directory, a lock), or the case stopped loading in a
+ * worker. Every finished seed is stored; the message is one line naming the cause and the
+ * command that resumes the campaign once the cause is fixed.
+ */
+export class CampaignStopped extends MarionetteError {
+  override name = 'CampaignStopped';
+}
+
+/** A worker could not run the case's seeds at all (its module stopped loading, for one). */
+class CaseUnavailable extends Error {}
+
+/** What a session's fatal error means to the user: a CampaignStopped for the known causes, the error itself otherwise. */
+function stoppedBy(error: unknown, campaignId: number, dbFile: string): unknown {
+  const resume = `mar fuzz --resume ${campaignId} --db ${shellQuote(dbFile)}`;
+  if (error instanceof CaseUnavailable) {
+    return new CampaignStopped(`campaign ${campaignId} stopped: ${error.message}; fix the case, then ${resume}`);
+  }
+  if (isStoreIoError(error)) {
+    return new CampaignStopped(
+      `campaign ${campaignId} stopped: the failure database ${dbFile} could not be written (${(error as Error).message}); ` +
+        `every finished seed is stored: fix the cause (disk space, permissions, a lock), then ${resume}`,
+    );
+  }
+  return error;
+}
+
+/** SQLite's errors of the file system under it (better-sqlite3's SqliteError codes), as opposed to bugs. */
+function isStoreIoError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|PERM)/.test(code);
 }
 
 /** A progress sample. */
@@ -269,13 +305,18 @@ class CampaignSession {
       this.options.cutOffSignal?.removeEventListener('abort', onCutOff);
       await this.pool.destroy();
     }
-    // Whatever ended the session, the campaign is left done or resumable, never 'running'.
+    // Whatever ended the session, the campaign is left done or resumable, never 'running' (or,
+    // when the store itself cannot be written, 'running' with no live owner: shown as stale).
     const timeUp = this.deadlineMs !== null && performance.now() >= this.deadlineMs;
     const nothingOwed = !this.plan.hasPending && !this.abandonedWork;
     const complete = this.fatal === undefined && nothingOwed && (this.plan.remaining === 0 || (timeUp && !this.interrupted));
-    this.store.recordBatch(this.campaign.id, { failures: [], activeMsDelta: this.sinceLastRecord(), dispatchedEnd: this.plan.frontier });
-    this.store.setStatus(this.campaign.id, complete ? 'done' : 'interrupted');
-    if (this.fatal !== undefined) throw this.fatal;
+    try {
+      this.store.recordBatch(this.campaign.id, { failures: [], activeMsDelta: this.sinceLastRecord(), dispatchedEnd: this.plan.frontier });
+      this.store.setStatus(this.campaign.id, complete ? 'done' : 'interrupted');
+    } catch (error) {
+      this.fatal ??= error;
+    }
+    if (this.fatal !== undefined) throw stoppedBy(this.fatal, this.campaign.id, this.store.file);
     this.reportProgress();
     const row = this.store.getCampaign(this.campaign.id)!;
     const sessionMs = performance.now() - this.startedMs;
@@ -376,7 +417,7 @@ class CampaignSession {
   private completed(flight: RangeFlight, result: RangeResult): void {
     if (result.kind === 'range-error') {
       // The worker itself failed (not the case, whose errors are failures): stop rather than retry forever.
-      this.fatal ??= new Error(`campaign: a worker failed running seeds ${flight.range.offset}..: ${result.message}`);
+      this.fatal ??= new CaseUnavailable(`a worker could not run seeds ${flight.range.offset}.. of the case: ${result.message}`);
       return;
     }
     this.startupFailures = 0;
