@@ -60,6 +60,7 @@ describe('mar fuzz', () => {
     [['fuzz', '--db', 'x.sqlite'], /name a case, or --resume a campaign/],
     [['fuzz', '--resume', '1', '--seeds', '4', '--db', 'x.sqlite'], /--resume continues a campaign as it was planned/],
     [['fuzz', 'retry-queue', '--seeds', '5', '--db', ''], /^mar: --db must name a database file, got ""$/m],
+    [['fuzz', 'retry-queue', '--seeds', '5', '--worker-memory', '8', '--db', 'x.sqlite'], /--worker-memory must be an integer number of MB, at least 16, got 8/],
     [['fuzz', 'retry-queue', '--seeds', '5', '--db', '   '], /^mar: --db must name a database file, got " {3}"$/m],
     [['failures', '--db', ''], /^mar: --db must name a database file, got ""$/m],
     [['campaigns', '--db', ''], /^mar: --db must name a database file, got ""$/m],
@@ -156,6 +157,28 @@ describe('mar fuzz', () => {
       expect(stopped.seedsDone).toBeLessThan(40000);
       const resumed = await runMar(['fuzz', '--resume', '1', '--db', file, '--json', '--no-minimize']);
       expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'done', seedsDone: 40000 });
+    });
+
+    it('a leak: each worker that runs out of its heap is replaced and the seed it ran is a WorkerOutOfMemory failure', async () => {
+      const file = freshDb();
+      const result = await runMar(['fuzz', 'test/fixtures/campaign-cases.ts#leaky4mb', '--seeds', '120', '--workers', '1', '--worker-memory', '64', '--no-minimize', '--db', file, '--json']);
+      expect(result.code).toBe(1);
+      const summary = JSON.parse(result.stdout);
+      expect(summary).toMatchObject({ status: 'done', seedsDone: 120 });
+      expect(summary.bugs.map((b: { signature: string }) => b.signature)).toEqual(['scenario_error|-|WorkerOutOfMemory']);
+      expect(summary.failures).toBeGreaterThan(0);
+      expect(summary.failures).toBeLessThan(60);
+      const [failure] = (await runMar(['failures', '--db', file, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(failure.message).toMatch(/^the worker ran out of its 64 MB heap running this seed/);
+    });
+
+    it('a case that kills every worker stops after ten deaths in a row instead of crawling', async () => {
+      const file = freshDb();
+      const result = await runMar(['fuzz', 'test/fixtures/campaign-cases.ts#exits', '--seeds', '100', '--workers', '1', '--no-minimize', '--db', file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^mar: campaign 1 stopped: workers keep dying: 10 in a row with no batch finished \(the last at seed offset \d+: worker exited with code: 3\); fix the case, then mar fuzz --resume 1 --db /);
+      expect(JSON.parse((await runMar(['campaigns', '--db', file, '--json'])).stdout.trim()).status).toBe('interrupted');
     });
 
     it('a case module that does not load in the workers', async () => {

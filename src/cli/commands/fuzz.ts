@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { parseSeed } from '../../kernel/parse-seed.js';
-import { runCampaign, type CampaignSummary } from '../../search/campaign/run-campaign.js';
+import { DEFAULT_WORKER_MEMORY_MB, runCampaign, type CampaignSummary } from '../../search/campaign/run-campaign.js';
 import { DEFAULT_DB_PATH } from '../../search/store/failure-store.js';
 import { withDbOption } from '../db-option.js';
 import type { Output } from '../output.js';
@@ -22,6 +22,7 @@ interface FuzzArgs {
   readonly auditEvery: number;
   readonly keepTraces: number;
   readonly minimize: boolean;
+  readonly workerMemory: number;
   readonly json?: boolean;
 }
 
@@ -46,6 +47,7 @@ export function fuzzCommand(output: Output) {
         .option('audit-every', { type: 'number', default: 64, describe: 'run one passing seed in N twice to audit determinism (0: never)' })
         .option('keep-traces', { type: 'number', default: 5, describe: 'keep full traces for the first N seeds of each signature' })
         .option('minimize', { type: 'boolean', default: true, describe: 'minimize each new signature (--no-minimize to skip)' })
+        .option('worker-memory', { type: 'number', default: DEFAULT_WORKER_MEMORY_MB, describe: 'heap limit of each worker in MB; a seed that exhausts it is a WorkerOutOfMemory failure' })
         .option('json', { type: 'boolean', describe: 'print one JSON summary and nothing else on stdout' }),
     handler: async (args: FuzzArgs): Promise<number> => {
       if (args.resume === undefined && args.case === undefined) throw new UsageError('name a case, or --resume a campaign');
@@ -109,6 +111,7 @@ export function fuzzCommand(output: Output) {
           keepTraces: args.keepTraces,
           minimize: args.minimize,
           onNotice: (line) => output.stderr(`mar: ${line}`),
+          workerMemoryMb: args.workerMemory,
           stopSignal: stop.signal,
           cutOffSignal: cutOff.signal,
           onProgress: showProgress ? (p) => output.progress(formatProgress(p)) : undefined,

@@ -55,6 +55,11 @@ export interface CampaignOptions {
   readonly onProgress?: (progress: CampaignProgress) => void;
   /** Called with a one-line notice about a setting the campaign adjusted (too many workers). */
   readonly onNotice?: (line: string) => void;
+  /**
+   * Most heap of one worker thread, in MB (default 2048). A worker that runs out of it is replaced
+   * and the seed it was running is recorded as `scenario_error|-|WorkerOutOfMemory`.
+   */
+  readonly workerMemoryMb?: number;
   /** Aborting it stops the campaign cleanly: in-flight work drains (or is re-queued) and the campaign is marked interrupted. */
   readonly stopSignal?: AbortSignal;
   /** How long a stop waits for in-flight batches before cutting them off (default 10 s). */
@@ -87,10 +92,13 @@ export class CampaignStopped extends MarionetteError {
 /** A worker could not run the case's seeds at all (its module stopped loading, for one). */
 class CaseUnavailable extends Error {}
 
+/** Worker after worker died before finishing a batch. */
+class WorkersKeepDying extends Error {}
+
 /** What a session's fatal error means to the user: a CampaignStopped for the known causes, the error itself otherwise. */
 function stoppedBy(error: unknown, campaignId: number, dbFile: string): unknown {
   const resume = `mar fuzz --resume ${campaignId} --db ${shellQuote(dbFile)}`;
-  if (error instanceof CaseUnavailable) {
+  if (error instanceof CaseUnavailable || error instanceof WorkersKeepDying) {
     return new CampaignStopped(`campaign ${campaignId} stopped: ${error.message}; fix the case, then ${resume}`);
   }
   if (isStoreIoError(error)) {
@@ -144,6 +152,10 @@ const WATCHDOG_MS = 50;
 const PROGRESS_MS = 250;
 /** Workers that die this often in a row before running any seed stop the campaign. */
 const MAX_STARTUP_FAILURES = 3;
+/** Workers that may die (crash, run out of memory, or time out) in a row, with no batch finished between, before a campaign stops. */
+export const MAX_WORKER_DEATHS_IN_A_ROW = 10;
+/** Default heap limit of one worker thread, in MB (`--worker-memory`). */
+export const DEFAULT_WORKER_MEMORY_MB = 2048;
 /** The longest delay a Node timer accepts. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How often a running campaign refreshes its heartbeat (`updated_at`). */
@@ -243,6 +255,9 @@ class CampaignSession {
   private readonly minimizations = new Set<AbortController>();
   private readonly crashedAt = new Set<number>();
   private startupFailures = 0;
+  /** Workers that died since a batch last finished (see MAX_WORKER_DEATHS_IN_A_ROW). */
+  private deathsInARow = 0;
+  private readonly workerMemoryMb: number;
   private readonly startedMs = performance.now();
   private readonly deadlineMs: number | null;
   private readonly profile: ProfileInput;
@@ -272,10 +287,15 @@ class CampaignSession {
     }
     this.profile = campaign.profile.startsWith('{') ? (JSON.parse(campaign.profile) as ProfileInput) : (campaign.profile as ProfileInput);
     this.deadlineMs = campaign.durationMs === null ? null : this.startedMs + Math.max(0, campaign.durationMs - campaign.activeMs);
+    this.workerMemoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB;
+    if (!Number.isInteger(this.workerMemoryMb) || this.workerMemoryMb < 16) {
+      throw new UsageError(`--worker-memory must be an integer number of MB, at least 16, got ${this.workerMemoryMb}`);
+    }
     this.pool = new Piscina({
       filename: seedRangeWorkerUrl(),
       minThreads: this.workers,
       maxThreads: this.workers,
+      resourceLimits: { maxOldGenerationSizeMb: this.workerMemoryMb },
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
     });
@@ -421,6 +441,7 @@ class CampaignSession {
       return;
     }
     this.startupFailures = 0;
+    this.deathsInARow = 0;
     this.perSeedMs = result.elapsedMs / result.seedsRun;
     this.sessionSeeds += result.seedsRun;
     const newBugs = this.store.recordBatch(this.campaign.id, {
@@ -447,12 +468,24 @@ class CampaignSession {
     const index = flight.timedOutIndex ?? Math.min(started, count - 1);
     const before = { offset, count: index };
     const after = { offset: offset + index + 1, count: count - index - 1 };
-    if (flight.timedOutIndex !== undefined) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (++this.deathsInARow >= MAX_WORKER_DEATHS_IN_A_ROW) {
+      // A case that kills every worker (exits the process, leaks on every seed) would crawl for ever.
+      this.fatal ??= new WorkersKeepDying(`workers keep dying: ${this.deathsInARow} in a row with no batch finished (the last at seed offset ${offset + index}: ${reason})`);
+    }
+    if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      // Memory runs out after many seeds as often as in one: record the seed that was running, once.
+      this.recordSeedFailure(
+        offset + index,
+        'scenario_error',
+        'WorkerOutOfMemory',
+        `the worker ran out of its ${this.workerMemoryMb} MB heap running this seed (a leak across seeds, or a seed that needs more: --worker-memory)`,
+      );
+    } else if (flight.timedOutIndex !== undefined) {
       const seconds = this.campaign.seedTimeoutMs / 1000;
       this.recordSeedFailure(offset + index, 'timeout', 'SeedTimeout', `the seed ran longer than the ${seconds} s per-seed limit; its worker was replaced`);
     } else if (this.crashedAt.has(offset + index)) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.recordSeedFailure(offset + index, 'scenario_error', 'WorkerCrashed', `the seed crashed its worker twice: ${message}`);
+      this.recordSeedFailure(offset + index, 'scenario_error', 'WorkerCrashed', `the seed crashed its worker twice: ${reason}`);
     } else {
       // A crashed worker loses nothing: the whole range runs again; a second crash on the same seed is recorded.
       this.crashedAt.add(offset + index);

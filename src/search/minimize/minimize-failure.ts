@@ -46,7 +46,7 @@ const MINIMIZABLE = new Set(['scenario_error', 'check_failed', 'liveness_failed'
 
 /** Whether a failure of this kind (and error) can be minimized: one in-process run must reproduce it. */
 export function isMinimizable(kind: string, errorName: string | null): boolean {
-  return MINIMIZABLE.has(kind) && errorName !== 'WorkerCrashed';
+  return MINIMIZABLE.has(kind) && errorName !== 'WorkerCrashed' && errorName !== 'WorkerOutOfMemory';
 }
 
 /**

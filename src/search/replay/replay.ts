@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import { DEFAULT_WORKER_MEMORY_MB } from '../campaign/run-campaign.js';
 import type { Case } from '../../harness/define-case.js';
 import { failureSignature } from '../../harness/failure.js';
 import { formatSeed } from '../../kernel/parse-seed.js';
@@ -43,6 +44,9 @@ export interface ReplayResult {
  * run cannot survive in-process (timeouts, crashed workers) are replayed in a worker thread under
  * the campaign's per-seed time limit.
  */
+/** Errors that mean a worker died running the seed: replayed in a worker, like timeouts. */
+const WORKER_DEATHS = new Set(['WorkerCrashed', 'WorkerOutOfMemory']);
+
 export async function replayFailure(store: FailureStore, failureId: number, options: { readonly minimized?: boolean; readonly cwd?: string } = {}): Promise<ReplayResult> {
   const failure = store.getFailure(failureId);
   if (failure === undefined) throw new ReplayError(`no failure #${failureId} in ${store.file}`);
@@ -59,7 +63,7 @@ export async function replayFailure(store: FailureStore, failureId: number, opti
     const signature = outcome.failure === undefined ? null : failureSignature(outcome.failure.kind, outcome.failure.checkName, outcome.failure.errorName);
     return judge({ failure, minimized: true, buildWarning, signature, trace: outcome.trace, eventCount: outcome.eventCount, storedHash: failure.minimizedTraceHash });
   }
-  if (failure.kind === 'timeout' || failure.errorName === 'WorkerCrashed') {
+  if (failure.kind === 'timeout' || WORKER_DEATHS.has(failure.errorName ?? '')) {
     return replayInWorker(failure, cwd, campaign?.seedTimeoutMs ?? 30_000, buildWarning);
   }
   const report = await runCase(c, { seed: BigInt(failure.seed), profile: JSON.parse(failure.profile) as ProfileInput, caseRef: failure.caseRef });
@@ -164,6 +168,7 @@ async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: numbe
     filename: seedRangeWorkerUrl(),
     minThreads: 1,
     maxThreads: 1,
+    resourceLimits: { maxOldGenerationSizeMb: DEFAULT_WORKER_MEMORY_MB },
   });
   const controller = new AbortController();
   const shared = new SharedArrayBuffer(PROGRESS_WORDS * 4);
@@ -201,9 +206,10 @@ async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: numbe
     });
   } catch (error) {
     if (error instanceof ReplayError) throw error;
+    const outOfMemory = (error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
     const signature = controller.signal.aborted
       ? failureSignature('timeout', undefined, 'SeedTimeout')
-      : failureSignature('scenario_error', undefined, 'WorkerCrashed');
+      : failureSignature('scenario_error', undefined, outOfMemory ? 'WorkerOutOfMemory' : 'WorkerCrashed');
     return judge({ failure, minimized: false, buildWarning, signature, trace: null, eventCount: null, storedHash: null });
   } finally {
     clearInterval(watch);
