@@ -71,6 +71,21 @@ describe('mar fuzz', () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
+  it('honours SIGTERM within the documented 10 s even when asked for a thousand workers, and leaves no process behind', async () => {
+    const file = freshDb();
+    const child = spawn(process.execPath, [BIN, 'fuzz', 'idempotency-bug', '--seeds', '3000000', '--workers', '1000', '--db', file, '--json']);
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const signalled = performance.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(performance.now() - signalled).toBeLessThan(10_000);
+    expect(code).toBe(130);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'interrupted' });
+    expect(() => process.kill(child.pid!, 0)).toThrow();
+  });
+
   it('caps --workers at four per core with a one-line notice, and still runs every seed', async () => {
     const { availableParallelism } = await import('node:os');
     const cap = 4 * availableParallelism();
