@@ -137,6 +137,28 @@ describe('mar fuzz', () => {
       await refuse(file, /carries marionette's application id but not its tables/);
     });
 
+    // Root may write any file, so this runs the command as another user (CI and sessions run as root).
+    const runuser = ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].find((file) => existsSync(file));
+    it.runIf(process.getuid?.() === 0 && runuser !== undefined)('a database the user may not write (a 444 file, as user nobody)', async () => {
+      const { chmodSync, mkdtempSync: mkdtemp } = require_fs();
+      const shared = mkdtemp(path.join(tmpdir(), 'marionette-readonly-'));
+      chmodSync(shared, 0o755);
+      const file = path.join(shared, 'readonly.sqlite');
+      expect((await runMar(['fuzz', 'idempotency', '--seeds', '20', '--workers', '1', '--db', file, '--json'])).code).toBe(0);
+      chmodSync(file, 0o444);
+      const before = readFileSync(file);
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(runuser!, ['-u', 'nobody', '--', process.execPath, BIN, 'fuzz', 'idempotency', '--seeds', '5', '--db', file]);
+        let stderr = '';
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toBe(`mar: cannot write ${file} (attempt to write a readonly database); check its permissions and its directory's, or use another --db file`);
+      expect(readFileSync(file).equals(before)).toBe(true);
+      rmSync(shared, { recursive: true, force: true });
+    });
+
     it('a marionette database with a damaged page deep in the file', async () => {
       const file = freshDb();
       expect((await runMar(['fuzz', 'idempotency-bug', '--seeds', '3000', '--workers', '1', '--db', file, '--json', '--no-minimize'])).code).toBe(1);

@@ -243,6 +243,18 @@ export class FailureStore {
         if (verdict !== 'ok') throw new StoreError(`${file} is damaged (${verdict}); restore it from a backup or use another --db file`);
       }
       if (!readonly) {
+        // SQLite opens a file it may not write read-only without a word; find out now, not mid-campaign.
+        try {
+          db.transaction(() => {
+            // Rewriting the schema version with its own value is a real write, and it is rolled back.
+            db.pragma(`user_version = ${db.pragma('user_version', { simple: true }) as number}`);
+            throw new ProbeDone();
+          })();
+        } catch (error) {
+          if (!(error instanceof ProbeDone)) throw cannotWrite(file, error);
+        }
+      }
+      if (!readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
@@ -259,6 +271,7 @@ export class FailureStore {
     } catch (error) {
       db.close();
       if (error instanceof StoreError) throw error;
+      if (/^SQLITE_(READONLY|CANTOPEN|PERM)/.test(String((error as { code?: unknown }).code))) throw cannotWrite(file, error);
       throw new StoreError(`${file} is not a usable marionette database: ${(error as Error).message}`);
     }
     return new FailureStore(db, file);
@@ -524,6 +537,13 @@ function assertSqliteHeader(file: string): void {
     throw new StoreError(`${file} is not a marionette database (it holds another application's data); choose another --db file`);
   }
 }
+
+function cannotWrite(file: string, error: unknown): StoreError {
+  return new StoreError(`cannot write ${file} (${(error as Error).message}); check its permissions and its directory's, or use another --db file`);
+}
+
+/** Ends the write probe of `open` by rolling its transaction back. */
+class ProbeDone extends Error {}
 
 /** The tables the migrations create: a file with marionette's id must have every one of them. */
 const OUR_TABLES = [...MIGRATIONS.join('\n').matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1]!);
