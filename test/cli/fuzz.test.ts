@@ -220,10 +220,12 @@ describe('mar fuzz', () => {
 
     it('a case module that does not load in the workers', async () => {
       const file = freshDb();
-      const result = await runMar(['fuzz', 'test/fixtures/worker-broken-case.ts#brokenInWorkers', '--seeds', '100', '--workers', '1', '--db', file]);
+      const result = await runMar(['fuzz', 'test/fixtures/campaign-cases.ts#brokenInWorkers', '--seeds', '100', '--workers', '1', '--db', file], {
+        env: { MARIONETTE_FIXTURE_BREAK_WORKERS: '1' },
+      });
       expect(result.code).toBe(2);
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(result.stderr).toMatch(/^mar: campaign 1 stopped: a worker could not run seeds 0\.\. of the case: .*this module cannot load in a worker.*; fix the case, then mar fuzz --resume 1 --db /);
+      expect(result.stderr).toMatch(/^mar: campaign 1 stopped: a worker could not run seeds 0\.\. of the case: .*this module refuses to load in a worker.*; fix the case, then mar fuzz --resume 1 --db /);
       expect(JSON.parse((await runMar(['campaigns', '--db', file, '--json'])).stdout.trim()).status).toBe('interrupted');
     });
   });

@@ -181,7 +181,7 @@ describe('runCampaign: edge cases found in review', () => {
     process.env.MARIONETTE_FIXTURE_BREAK_WORKERS = '1';
     try {
       await expect(runCampaign({ caseRef: fixture('brokenInWorkers'), seeds: 50, workers: 1, profile: 'none', dbPath: db, cwd: REPO_ROOT })).rejects.toThrow(
-        /a worker failed running seeds 0\.\.: cannot load case module .*refuses to load in a worker/,
+        /^campaign 1 stopped: a worker could not run seeds 0\.\. of the case: cannot load case module .*refuses to load in a worker.*; fix the case, then mar fuzz --resume 1 --db /,
       );
     } finally {
       delete process.env.MARIONETTE_FIXTURE_BREAK_WORKERS;
