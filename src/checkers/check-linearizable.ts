@@ -47,6 +47,7 @@ export function checkLinearizable<State, Input, Output>(
   validate(model, operations, options);
   const realNow = () => process.uptime() * 1000; // untouched by hermetic worlds, so budgets stay real
   const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : realNow() + options.timeoutMs;
+  const outOfTime = options.timeoutMs === undefined ? () => false : () => realNow() >= deadline;
   const parts = partitionOf(model, operations);
   const searches = parts.map((part) => new PartitionSearch(model, part));
   let steps = 0;
@@ -56,7 +57,7 @@ export function checkLinearizable<State, Input, Output>(
       const search = searches[p]!;
       if (search.status !== 'running') continue;
       const before = search.steps;
-      const status = search.run(SLICE_STEPS);
+      const status = search.run(SLICE_STEPS, outOfTime);
       steps += search.steps - before;
       if (status === 'illegal') {
         const illegal = explainPartition(model, search.operations, search.best, p, searches.length);
@@ -65,7 +66,7 @@ export function checkLinearizable<State, Input, Output>(
       if (status === 'running') running++;
     }
     if (running === 0) break;
-    if (realNow() >= deadline) return { result: 'unknown', steps };
+    if (outOfTime()) return { result: 'unknown', steps };
   }
   const linearization = searches.flatMap((search) => search.best.map((i) => search.operations[i]!.id));
   return { result: 'ok', linearization, steps };

@@ -11,11 +11,23 @@ export class RealIoInWorld extends MarionetteError {
 }
 
 /**
- * A history is not linearizable (or its check ran out of time). The message is the checker's
- * explanation: the longest linearizable prefix and the operations that cannot follow it.
+ * A history is not linearizable. The message is the checker's explanation: the longest
+ * linearizable prefix and the operations that cannot follow it.
  */
 export class NotLinearizable extends MarionetteError {
   override name = 'NotLinearizable';
+  constructor(
+    message: string,
+    /** The checker's full result. */
+    readonly result: LinearizabilityResult,
+  ) {
+    super(message);
+  }
+}
+
+/** A linearizability check ran out of its time budget before a verdict (not a violation). */
+export class LinearizabilityUnknown extends MarionetteError {
+  override name = 'LinearizabilityUnknown';
   constructor(
     message: string,
     /** The checker's full result. */

@@ -6,8 +6,8 @@ import type { Env } from './simulation-types.js';
 export interface PendingOperation<Output = unknown> {
   /** The operation's id in the history. */
   readonly id: number;
-  /** It completed with `output`. */
-  ok(output: Output): void;
+  /** It completed with `output` (JSON data; none, for an operation that returns nothing, is recorded as `null`). */
+  ok(output?: Output): void;
   /** It definitely did not take effect: it is dropped from the history. */
   fail(): void;
   /** Its outcome is unknown (it may or may not have taken effect): it stays open for ever. */
@@ -66,7 +66,7 @@ export function createHistory<Input = unknown, Output = unknown>(env: Env): Hist
       const slot: Slot<Input, Output> = {
         id: slots.length,
         client,
-        input,
+        input: JSON.parse(inputText) as Input, // a copy: what the caller changes later is not what was invoked
         call: order++,
         callNs: env.clock.now(),
         output: undefined,
@@ -79,9 +79,10 @@ export function createHistory<Input = unknown, Output = unknown>(env: Env): Hist
       return {
         id: slot.id,
         ok(output) {
-          const outputText = json(output, 'history.ok: output');
+          // An operation with nothing to return (a write) completes with null: undefined means "unknown".
+          const outputText = json(output === undefined ? null : output, 'history.ok: output');
           complete(slot, 'ok', 'ok');
-          slot.output = output;
+          slot.output = JSON.parse(outputText) as Output;
           slot.return = order++;
           slot.returnNs = env.clock.now();
           env.record('history.ok', { op: slot.id, output: outputText });

@@ -1,7 +1,7 @@
 import { checkLinearizable, type CheckOptions, type LinearizabilityResult } from '../checkers/check-linearizable.js';
 import type { Model, Operation } from '../checkers/model.js';
 import type { Check } from './define-case.js';
-import { NotLinearizable } from './errors.js';
+import { LinearizabilityUnknown, NotLinearizable } from './errors.js';
 
 /** Options of {@link linearizable}. */
 export interface LinearizableOptions extends CheckOptions {
@@ -11,8 +11,9 @@ export interface LinearizableOptions extends CheckOptions {
 
 /**
  * A case check that the history `select(state)` picks is linearizable with respect to `model`;
- * it throws {@link NotLinearizable} with the checker's explanation when it is not, or when a
- * time budget (`timeoutMs`) ran out before a verdict. Give it a history from `createHistory`:
+ * it throws {@link NotLinearizable} with the checker's explanation when it is not, and
+ * {@link LinearizabilityUnknown} when a time budget (`timeoutMs`) ran out before a verdict (a
+ * different signature: it is no violation, and it depends on the machine). Give it a history from `createHistory`:
  * `checks: [linearizable(models.casRegister(), (s) => s.history)]`.
  */
 export function linearizable<State, ModelState, Input, Output>(
@@ -28,7 +29,7 @@ export function linearizable<State, ModelState, Input, Output>(
       const result = checkLinearizable(model, operations, options);
       if (result.result === 'illegal') throw new NotLinearizable(result.explanation!, result);
       if (result.result === 'unknown') {
-        throw new NotLinearizable(`the check of ${operations.length} operations for ${model.name} ran out of its ${options.timeoutMs} ms budget`, result);
+        throw new LinearizabilityUnknown(`the check of ${operations.length} operations for ${model.name} ran out of its ${options.timeoutMs} ms budget`, result);
       }
       return result;
     },

@@ -204,7 +204,17 @@ describe('checkLinearizable: laws', () => {
           const reads = history.filter((o) => o.input.op === 'get');
           const target = reads[pick % reads.length]!;
           const mutated = history.map((o) => (o === target ? { ...o, output: 'never-written' } : o));
-          expect(mar.checkLinearizable(mar.models.kv(), mutated).result).toBe('illegal');
+          const result = mar.checkLinearizable(mar.models.kv(), mutated);
+          expect(result.result).toBe('illegal');
+          // The longest prefix it reports is itself linearizable: it replays through the model.
+          const byId = new Map(mutated.map((o) => [o.id, o]));
+          let state = mar.models.kv().init();
+          for (const id of result.illegal!.prefix) {
+            const o = byId.get(id)!;
+            const [ok, next] = mar.models.kv().step(state, o.input, o.output);
+            expect(ok).toBe(true);
+            state = next;
+          }
         },
       ),
       { numRuns: 300 },
@@ -250,6 +260,75 @@ describe('checkLinearizable: budget and bad input', () => {
     const result = mar.checkLinearizable(mar.models.kv(), history, { timeoutMs: 10_000 });
     expect(result.result).toBe('illegal');
     expect(result.illegal!.partition).toBe(1);
+  });
+
+  it('keeps to its budget with many exploding partitions and with one huge partition', () => {
+    const exploding: Op<mar.KvInput>[] = [];
+    for (let k = 0; k < 300; k++) {
+      const key = `k${k}`;
+      for (let i = 0; i < 14; i++) exploding.push(op(exploding.length, i, { op: 'append', key, value: String(i) }, 'ok', 0, 100));
+      exploding.push(op(exploding.length, 99, { op: 'get', key }, 'impossible', 101, 102));
+    }
+    let started = performance.now();
+    expect(mar.checkLinearizable(mar.models.kv(), exploding, { timeoutMs: 100 }).result).toBe('unknown');
+    expect(performance.now() - started).toBeLessThan(1000);
+    const huge = Array.from({ length: 60_000 }, (_, i) => op(i, 0, w(i), 'ok', 2 * i, 2 * i + 1));
+    started = performance.now();
+    expect(mar.checkLinearizable(mar.models.register(), huge, { timeoutMs: 20 }).result).toBe('unknown');
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('explains an illegal history of many operations in linear time', () => {
+    // The read is illegal at once; working out what could follow it looks at 20,000 operations.
+    const writes = Array.from({ length: 20_000 }, (_, i) => op(i, i, w(i), 'ok', 2, 10));
+    const history = [...writes, op(20_000, 20_000, r, 'never', 0, 1)];
+    const started = performance.now();
+    const result = mar.checkLinearizable(mar.models.register(), history);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(result.illegal).toMatchObject({ prefix: [], next: [{ id: 20_000, rejected: true }] });
+  });
+
+  it('keeps the explanation of a long prefix to its last 20 operations', () => {
+    const history = [...Array.from({ length: 100 }, (_, i) => op(i, 0, w(i), 'ok', 2 * i, 2 * i + 1)), op(100, 1, r, 'never', 300, 301)];
+    const result = mar.checkLinearizable(mar.models.register(), history);
+    expect(result.illegal!.prefix).toHaveLength(100);
+    const lines = result.explanation!.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'not linearizable for register: 101 operations, the longest linearizable prefix has 100',
+      '  ... 80 earlier operations',
+      '  81. #80 client 0: write(80)',
+    ]);
+    expect(lines).toHaveLength(25); // header, elision, 20 operations, the state, "none of these…", the read
+  });
+
+  it('tells a number from the same text in kv values (1 and "1")', () => {
+    const history = [
+      op(0, 0, { op: 'put', key: 'k', value: 1 as unknown as string }, 'ok', 0, 5),
+      op(1, 1, { op: 'put', key: 'k', value: '1' }, 'ok', 0, 5),
+      op(2, 2, { op: 'get', key: 'k' }, 1, 6, 7),
+    ];
+    expect(mar.checkLinearizable(mar.models.kv(), history).result).toBe('ok');
+  });
+
+  it('refuses a model whose states JSON cannot tell apart (a Set) unless it gives hash or equal', () => {
+    const setModel: mar.Model<Set<string>, { op: 'add' | 'clear' | 'has'; item?: string }, unknown> = {
+      name: 'set',
+      init: () => new Set(),
+      step(state, input, output) {
+        if (input.op === 'add') return [true, new Set([...state, input.item!])];
+        if (input.op === 'clear') return [true, new Set()];
+        return [output === state.has(input.item!), state];
+      },
+    };
+    const history = [op(0, 0, { op: 'add' as const, item: 'a' }, 'ok', 0, 5), op(1, 1, { op: 'clear' as const }, 'ok', 0, 5), op(2, 2, { op: 'has' as const, item: 'a' }, true, 6, 7)];
+    expect(() => mar.checkLinearizable(setModel, history)).toThrow(/checkLinearizable: model set threw in hash: its state is a Set, which JSON cannot tell apart: give the model hash\(state\)/);
+    const hashed = { ...setModel, hash: (state: Set<string>) => JSON.stringify([...state].sort()) };
+    expect(mar.checkLinearizable(hashed, history).result).toBe('ok');
+  });
+
+  it('turns a hash that throws into a ModelError naming the operation', () => {
+    const model = { ...mar.models.register(), hash: (state: unknown) => { if (state === 'bad') throw new Error('no'); return String(state); } };
+    expect(() => mar.checkLinearizable(model, [op(4, 0, w('bad'), 'ok', 0, 1)])).toThrow(new mar.ModelError('checkLinearizable: model register threw in hash on operation 4 (#4 client 0: write("bad")): no'));
   });
 
   it.each([

@@ -71,6 +71,21 @@ describe('createHistory', () => {
     ]);
   });
 
+  it('keeps copies of inputs and outputs, and records an operation completed with nothing as null', () => {
+    const sim = new mar.World({ seed: 1 }).simulate();
+    const history = mar.createHistory<{ value: string }, { n: number } | null>(sim.env);
+    const input = { value: 'original' };
+    const output = { n: 1 };
+    history.invoke(0, input).ok(output);
+    history.invoke(1, { value: 'void' }).ok();
+    input.value = 'changed';
+    output.n = 2;
+    expect(history.operations.map((o) => [o.input, o.output])).toEqual([
+      [{ value: 'original' }, { n: 1 }],
+      [{ value: 'void' }, null],
+    ]);
+  });
+
   it('refuses a second completion, a bad client and inputs that are not JSON data', () => {
     const sim = new mar.World({ seed: 1 }).simulate();
     const history = mar.createHistory(sim.env);
@@ -105,6 +120,15 @@ describe('linearizable', () => {
   it('leaves errorDetail undefined for a one-line error', async () => {
     const c = mar.defineCase({ name: 'one line', init: () => 0, scenario: () => { throw new Error('short'); } });
     expect((await mar.runCase(c, { seed: 1 })).errorDetail).toBeUndefined();
+  });
+
+  it('fails with LinearizabilityUnknown, not NotLinearizable, when its budget runs out', () => {
+    const explosive = [
+      ...Array.from({ length: 40 }, (_, i) => ({ id: i, client: i, input: { op: 'write' as const, value: i }, output: 'ok', call: 0, return: 100 })),
+      { id: 40, client: 40, input: { op: 'read' as const }, output: 'nobody', call: 101, return: 102 },
+    ];
+    const check = mar.linearizable(mar.models.register(), (ops: mar.Operation<mar.RegisterInput<number>>[]) => ops, { timeoutMs: 20 });
+    expect(() => check.check(explosive)).toThrow(mar.LinearizabilityUnknown);
   });
 
   it('takes a name, and a plain array of operations', () => {

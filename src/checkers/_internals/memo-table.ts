@@ -2,6 +2,8 @@ import type { Bitset } from './bitset.js';
 
 const EMPTY = -1;
 const INITIAL_ENTRIES = 1024;
+/** Words of linearized sets the table starts with at most (4 MB). */
+const INITIAL_WORDS = 1 << 20;
 
 /**
  * The memo of a search: the (linearized set, model state) pairs seen so far. An open hash table
@@ -26,10 +28,12 @@ export class MemoTable<State> {
     private readonly equal: ((a: State, b: State) => boolean) | undefined,
   ) {
     this.wordsPerSet = Math.max(1, Math.ceil(setSize / 32));
-    this.sets = new Uint32Array(INITIAL_ENTRIES * this.wordsPerSet);
-    this.hashes = new Int32Array(INITIAL_ENTRIES);
-    this.chain = new Int32Array(INITIAL_ENTRIES);
-    this.buckets = new Int32Array(INITIAL_ENTRIES * 2).fill(EMPTY);
+    // Start small for large partitions (a 1,000,000-operation set is 122 KB); the table doubles as needed.
+    const entries = Math.max(16, Math.min(INITIAL_ENTRIES, Math.floor(INITIAL_WORDS / this.wordsPerSet)));
+    this.sets = new Uint32Array(entries * this.wordsPerSet);
+    this.hashes = new Int32Array(entries);
+    this.chain = new Int32Array(entries);
+    this.buckets = new Int32Array(entries * 2).fill(EMPTY);
   }
 
   /**

@@ -42,6 +42,8 @@ export class PartitionSearch<State, Input, Output> {
   private readonly stateKeys: (string | undefined)[] = [];
   private readonly linearized: Bitset;
   private readonly memo: MemoTable<State>;
+  /** How many leading entries of the stack are known to equal `best` (so a new best copies only the rest). */
+  private agree = 0;
 
   constructor(
     private readonly model: Model<State, Input, Output>,
@@ -50,18 +52,26 @@ export class PartitionSearch<State, Input, Output> {
     this.head = buildEntries(operations);
     this.entry = this.head.next;
     this.linearized = new Bitset(operations.length);
-    this.memo = new MemoTable(operations.length, model.equal?.bind(model));
+    const equal = model.equal;
+    this.memo = new MemoTable(
+      operations.length,
+      equal === undefined ? undefined : (a: State, b: State) => callModel(model, 'equal', undefined, () => equal.call(model, a, b)),
+    );
     this.state = callModel(model, 'init', undefined, () => model.init());
-    this.stateKey = this.keyOf(this.state);
+    this.stateKey = callModel(model, 'hash', undefined, () => this.keyOf(this.state));
     if (this.entry === undefined) this.status = 'ok';
   }
 
-  /** Searches for at most `maxSteps` steps; returns the status afterwards. */
-  run(maxSteps: number): SearchStatus {
+  /**
+   * Searches for at most `maxSteps` steps, or until `deadline()` says time is up (asked every
+   * 1,024 steps: a step can cost as much as copying the partition's linearized set); returns the
+   * status afterwards.
+   */
+  run(maxSteps: number, deadline: () => boolean = () => false): SearchStatus {
     const { model, operations, linearized } = this;
     let entry = this.entry;
     for (let budget = maxSteps; budget > 0 && this.status === 'running'; budget--) {
-      this.steps++;
+      if ((++this.steps & 1023) === 0 && deadline()) break;
       if (entry === undefined) {
         // Every operation is linearized: the stack is a linearization.
         this.status = 'ok';
@@ -80,8 +90,14 @@ export class PartitionSearch<State, Input, Output> {
         if (ok) {
           linearized.set(entry.op);
           // A read leaves the state as it was: its key is known already.
-          const key = next === this.state ? this.stateKey : this.keyOf(next);
+          let key: string | undefined;
+          try {
+            key = next === this.state ? this.stateKey : this.keyOf(next);
+          } catch (error) {
+            throw modelError(model, 'hash', op, error);
+          }
           if (this.memo.add(linearized, next, key, key === undefined ? 0 : hashText(key))) {
+            if (this.agree === this.stack.length && this.best[this.agree] === entry.op) this.agree++;
             this.stack.push(entry);
             this.states.push(this.state);
             this.stateKeys.push(this.stateKey);
@@ -100,8 +116,14 @@ export class PartitionSearch<State, Input, Output> {
           this.status = 'illegal';
           break;
         }
-        if (this.stack.length > this.best.length) this.best = this.stack.map((e) => e.op);
+        if (this.stack.length > this.best.length) {
+          // A longer prefix than the best so far: keep it, copying only where it differs.
+          this.best.length = this.agree;
+          for (let i = this.agree; i < this.stack.length; i++) this.best.push(this.stack[i]!.op);
+          this.agree = this.stack.length;
+        }
         const undone = this.stack.pop()!;
+        if (this.agree > this.stack.length) this.agree = this.stack.length;
         this.state = this.states.pop()!;
         this.stateKey = this.stateKeys.pop();
         linearized.clear(undone.op);
@@ -138,11 +160,27 @@ function modelError<Input, Output>(model: Model<unknown, Input, Output>, what: s
 
 /** `#id client c: describe(input, output)`, the way explanations show an operation. */
 export function describeOperation<Input, Output>(model: Model<unknown, Input, Output>, op: Operation<Input, Output>): string {
-  const text = model.describe !== undefined ? model.describe(op.input, op.output) : `${JSON.stringify(op.input)} -> ${op.output === undefined ? '?' : JSON.stringify(op.output)}`;
+  let text: string;
+  try {
+    text = model.describe !== undefined ? model.describe(op.input, op.output) : `${JSON.stringify(op.input)} -> ${op.output === undefined ? '?' : JSON.stringify(op.output)}`;
+  } catch (error) {
+    text = `${JSON.stringify(op.input)} (describe threw: ${error instanceof Error ? error.message : String(error)})`;
+  }
   return `#${op.id} client ${op.client}: ${text}`;
 }
 
+/**
+ * JSON of a state, the key of a model without `hash` or `equal`. JSON cannot tell a Map, a Set or
+ * a class instance from another (they print alike), which would make the memo prune states it has
+ * never seen: such a state needs the model's own `hash`.
+ */
 function defaultKey(state: unknown): string {
+  if (typeof state === 'object' && state !== null && !Array.isArray(state)) {
+    const prototype = Object.getPrototypeOf(state);
+    if (prototype !== Object.prototype && prototype !== null) {
+      throw new Error(`its state is a ${prototype?.constructor?.name ?? 'non-plain object'}, which JSON cannot tell apart: give the model hash(state)`);
+    }
+  }
   return state === undefined ? 'undefined' : JSON.stringify(state);
 }
 

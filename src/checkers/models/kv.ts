@@ -32,14 +32,17 @@ export function kv(): Model<KvState, KvInput, unknown> {
     },
     hash: (state) => {
       // Partitioned by key, a state holds one key: skip JSON for it. The key's length keeps the
-      // text unambiguous, and JSON (which starts with "{") never starts with a digit.
+      // text unambiguous, JSON (which starts with "{") never starts with a digit, and a value that
+      // is not text (JavaScript callers may store numbers) is tagged, so 1 and "1" differ.
       let only: string | undefined;
       let count = 0;
       for (const key in state) {
         only = key;
         if (++count > 1) break;
       }
-      return count === 1 ? `${only!.length}:${only}${state[only!]}` : canonical(state);
+      if (count !== 1) return canonical(state);
+      const value: unknown = state[only!];
+      return `${only!.length}:${only}${typeof value === 'string' ? `s${value}` : `j${JSON.stringify(value)}`}`;
     },
     partition(operations) {
       const byKey = new Map<string, Operation<KvInput, unknown>[]>();
