@@ -43,6 +43,18 @@ export class BareEnv implements Env {
     throw new Error('the bare env has no disk');
   }
 
+  always(name: string, condition: boolean): void {
+    if (!condition) throw new Error(`always ${name} was false`);
+  }
+
+  sometimes(): void {}
+
+  reachable(): void {}
+
+  unreachable(name: string): void {
+    throw new Error(`unreachable ${name} was reached`);
+  }
+
   text(): string {
     return this.lines.join('\n');
   }

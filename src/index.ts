@@ -94,7 +94,7 @@ export {
   type ExpectFuzzOptions,
   type FuzzSummary,
 } from './harness/expect.js';
-export { RealIoInWorld, NotLinearizable, LinearizabilityUnknown } from './harness/errors.js';
+export { RealIoInWorld, NotLinearizable, LinearizabilityUnknown, AssertionFailed } from './harness/errors.js';
 export { DEFAULT_EPOCH_MS, MONOTONIC_ORIGIN_NS } from './harness/hermetic/hermetic-scope.js';
 
 // Linearizability

@@ -52,6 +52,11 @@ export interface CaseDefinition<State> {
   /** Liveness properties checked after the checks, once every fault has stopped (see {@link EventuallyCheck}). */
   readonly eventually?: readonly EventuallyCheck<State>[];
   /**
+   * The `env.sometimes` / `env.reachable` names the case expects its runs to hit: `expectFuzz`
+   * fails, naming them, when none of its seeds hit one (the test exercised nothing).
+   */
+  readonly sometimes?: readonly string[];
+  /**
    * Whether the process's timers, `Date`, `performance.now`, `process.hrtime`, `Math.random` and
    * crypto randomness belong to the world while the case runs, and real network calls fail it
    * (default true). `false` leaves them real: code must then use `env` for time and randomness.
@@ -69,6 +74,7 @@ export interface Case<State = any> extends CaseDefinition<State> {
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   readonly checks: readonly Check<State>[];
   readonly eventually: readonly Required<EventuallyCheck<State>>[];
+  readonly sometimes: readonly string[];
   readonly hermetic: boolean;
   readonly epochMs: number;
   /** The file that called `defineCase`, when known; used to print replay commands. */
@@ -87,7 +93,7 @@ export function defineCase<State>(definition: CaseDefinition<State>): Case<State
     throw new InvalidArgument(`defineCase: ${what}, got ${describeValue(value)}`);
   };
   if (typeof definition !== 'object' || definition === null) fail('expected a case definition object', definition);
-  const { name, tags = [], attributes = {}, checks = [], eventually = [], hermetic = true, epochMs = DEFAULT_EPOCH_MS } = definition;
+  const { name, tags = [], attributes = {}, checks = [], eventually = [], sometimes = [], hermetic = true, epochMs = DEFAULT_EPOCH_MS } = definition;
   if (typeof name !== 'string' || name.length === 0 || !name.isWellFormed()) fail('name must be non-empty text', name);
   for (const key of ['init', 'scenario'] as const) {
     if (typeof definition[key] !== 'function') fail(`${key} must be a function`, definition[key]);
@@ -123,6 +129,10 @@ export function defineCase<State>(definition: CaseDefinition<State>): Case<State
     if (eventuallyNames.has(check.name)) fail('eventually-check names must be unique', check.name);
     eventuallyNames.add(check.name);
   }
+  if (!Array.isArray(sometimes) || sometimes.some((n) => typeof n !== 'string' || n.length === 0 || !n.isWellFormed())) {
+    fail('sometimes must be an array of non-empty names', sometimes);
+  }
+  if (new Set(sometimes).size !== sometimes.length) fail('sometimes names must be unique', sometimes);
   if (typeof hermetic !== 'boolean') fail('hermetic must be a boolean', hermetic);
   if (!Number.isSafeInteger(epochMs)) fail('epochMs must be a safe integer of ms', epochMs);
   for (const key of ['tickNs', 'maxEvents', 'maxSteps'] as const) {
@@ -145,6 +155,7 @@ export function defineCase<State>(definition: CaseDefinition<State>): Case<State
     eventually: Object.freeze(
       eventually.map((check) => Object.freeze({ name: check.name, check: check.check.bind(check), withinNs: check.withinNs ?? DEFAULT_EVENTUALLY_WITHIN_NS })),
     ),
+    sometimes: Object.freeze([...sometimes]),
     hermetic,
     epochMs,
     definedIn: callerFile(),

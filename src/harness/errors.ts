@@ -36,3 +36,18 @@ export class LinearizabilityUnknown extends MarionetteError {
     super(message);
   }
 }
+
+/**
+ * An `always` assertion was false, or an `unreachable` point was reached. It fails the run at once
+ * as `assertion_failed`, signature `assertion_failed|<name>|AssertionFailed`.
+ */
+export class AssertionFailed extends MarionetteError {
+  override name = 'AssertionFailed';
+  constructor(
+    /** The assertion's name. */
+    readonly assertion: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

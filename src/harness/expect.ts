@@ -118,11 +118,13 @@ export async function expectFuzz(c: Case, options: ExpectFuzzOptions = {}): Prom
   if (firstSeed + BigInt(seeds - 1) > SEED_MAX) {
     throw new MarionetteError(`expectFuzz: seed ${formatSeed(firstSeed)} + ${seeds} seeds runs past 2^64 - 1`);
   }
+  const unhit = new Set(c.sometimes);
   for (let i = 0; i < seeds; i++) {
     if (i > 0 && i % YIELD_EVERY_SEEDS === 0) await new Promise((resolve) => setImmediate(resolve));
     const seed = firstSeed + BigInt(i);
     const profile = resolveProfile(options.profile, seed);
     const outcome = await runOnce(c, { seed, profile, captureStacks: false });
+    for (const name of outcome.assertionHits) unhit.delete(name);
     if (outcome.failure !== undefined) {
       const report = await runCase(c, { seed, profile: options.profile });
       let stored = '';
@@ -138,6 +140,13 @@ export async function expectFuzz(c: Case, options: ExpectFuzzOptions = {}): Prom
         report,
       );
     }
+  }
+  if (unhit.size > 0) {
+    const names = [...unhit].map((name) => JSON.stringify(name)).join(', ');
+    throw new MarionetteError(
+      `expectFuzz: ${c.name} never hit the declared sometimes ${names} in ${seeds} seeds from ${formatSeed(firstSeed)} ` +
+        `under ${typeof options.profile === 'string' ? options.profile : options.profile === undefined ? 'none' : 'a custom profile'}: the test exercised nothing there`,
+    );
   }
   return { seedsRun: seeds, firstSeed, lastSeed: firstSeed + BigInt(seeds - 1) };
 }

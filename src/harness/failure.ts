@@ -1,14 +1,14 @@
 /**
- * Why a run failed. `liveness_failed`: an eventually-check still failed when its time ran out
- * after `calm()`. `timeout` is produced by campaigns (a seed that ran past its time limit).
+ * Why a run failed. `assertion_failed`: an `env.always` was false or an `env.unreachable` was
+ * reached. `liveness_failed`: an eventually-check still failed when its time ran out after `calm()`. `timeout` is produced by campaigns (a seed that ran past its time limit).
  */
-export type FailureKind = 'scenario_error' | 'check_failed' | 'liveness_failed' | 'determinism_mismatch' | 'stalled' | 'timeout';
+export type FailureKind = 'scenario_error' | 'check_failed' | 'assertion_failed' | 'liveness_failed' | 'determinism_mismatch' | 'stalled' | 'timeout';
 
 /** The part of a run that was executing when it failed. */
 export type RunPhase = 'init' | 'scenario' | 'check' | 'eventually' | 'deinit';
 
 /** Every failure kind, in a fixed order. */
-export const FAILURE_KINDS: readonly FailureKind[] = ['scenario_error', 'check_failed', 'liveness_failed', 'determinism_mismatch', 'stalled', 'timeout'];
+export const FAILURE_KINDS: readonly FailureKind[] = ['scenario_error', 'check_failed', 'assertion_failed', 'liveness_failed', 'determinism_mismatch', 'stalled', 'timeout'];
 
 /**
  * The stable identity of a bug: kind, check name and error name, never the message or the seed,

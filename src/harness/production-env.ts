@@ -6,6 +6,7 @@ import { createProductionDisk, type ProductionDiskOptions } from '../faults/disk
 import { WorldMisuse } from '../kernel/errors.js';
 import { parseSeed, type SeedInput } from '../kernel/parse-seed.js';
 import { Prng } from '../kernel/prng.js';
+import { assertAssertionName, assertDetails, assertionFailure } from './assertions.js';
 import { assertDurationNs } from './sim-env.js';
 import type { Clock, Env, Random } from './simulation-types.js';
 import { assertEventName, formatStructuredFields, validateRawRecord, type TraceFields } from '../kernel/trace/record-format.js';
@@ -62,6 +63,24 @@ export function createProductionEnv(options: ProductionEnvOptions = {}): Env {
       }
       assertEventName(nameOrRaw, 'record');
       sink(fields === undefined ? nameOrRaw : nameOrRaw + formatStructuredFields(fields, 'record'));
+    },
+    // Production keeps the assertions that guard correctness and drops the coverage notes.
+    always(name: string, condition: boolean, details?: TraceFields): void {
+      assertAssertionName(name, 'env.always');
+      assertDetails(details, 'env.always');
+      if (!condition) throw assertionFailure('always', name, details);
+    },
+    sometimes(name: string, _condition: boolean, details?: TraceFields): void {
+      assertAssertionName(name, 'env.sometimes');
+      assertDetails(details, 'env.sometimes');
+    },
+    reachable(name: string): void {
+      assertAssertionName(name, 'env.reachable');
+    },
+    unreachable(name: string, details?: TraceFields): void {
+      assertAssertionName(name, 'env.unreachable');
+      assertDetails(details, 'env.unreachable');
+      throw assertionFailure('unreachable', name, details);
     },
   };
 }

@@ -6,6 +6,7 @@ import { InvalidArgument, describeValue } from '../kernel/errors.js';
 import { describeError, type FailureKind, type RunPhase } from './failure.js';
 import { encodeTraceText } from '../kernel/trace/escape.js';
 import { formatAttributeValue } from '../kernel/trace/run-attribute.js';
+import { AssertionFailed } from './errors.js';
 import { enterHermetic, exitHermetic } from './hermetic/hermetic-scope.js';
 import { endTurn, takeTurn } from './_internals/run-turns.js';
 import { World } from './world.js';
@@ -46,6 +47,8 @@ export interface RunOutcome {
   readonly eventCount: number;
   readonly finalNs: number;
   readonly failure: RunFailure | undefined;
+  /** The `sometimes` and `reachable` names the run hit. */
+  readonly assertionHits: readonly string[];
 }
 
 /**
@@ -153,7 +156,7 @@ async function runPhases(c: Case, world: World): Promise<RunOutcome> {
   const eventCount = world.trace.eventCount;
   const finalNs = world.nowNs;
   world.close();
-  return { trace: world.trace.text(), eventCount, finalNs, failure };
+  return { trace: world.trace.text(), eventCount, finalNs, failure, assertionHits: world.assertionHits };
 }
 
 /**
@@ -259,6 +262,10 @@ function failureOf(
     return failure;
   }
   const { name, message } = describeError(outcome.error);
+  if (outcome.error instanceof AssertionFailed) {
+    // Traced where it failed (assert.fail); the run ends as the assertion's failure, whatever the phase.
+    return { kind: 'assertion_failed', phase, checkName: outcome.error.assertion, errorName: name, errorMessage: message, error: outcome.error };
+  }
   const kind = phase === 'check' && outcome.status === 'error' ? 'check_failed' : 'scenario_error';
   emitIfOpen(world, phase === 'check' ? `check.fail${check} error=${encodeTraceText(name)}` : `run.error phase=${phase} error=${encodeTraceText(name)}`);
   return { kind, phase, checkName, errorName: name, errorMessage: message, error: outcome.error };

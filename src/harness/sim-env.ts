@@ -80,6 +80,22 @@ export class SimEnv implements Env {
   record(nameOrRaw: string, fields?: TraceFields): void {
     this.world.record(nameOrRaw, fields);
   }
+
+  always(name: string, condition: boolean, details?: TraceFields): void {
+    this.world.assertAlways(name, condition, details);
+  }
+
+  sometimes(name: string, condition: boolean, details?: TraceFields): void {
+    this.world.noteSometimes('sometimes', name, condition, details);
+  }
+
+  reachable(name: string): void {
+    this.world.noteSometimes('reachable', name, true, undefined);
+  }
+
+  unreachable(name: string, details?: TraceFields): void {
+    this.world.assertUnreachable(name, details);
+  }
 }
 
 /** The env of one incarnation of a host: its own disk and endpoint, and who it is. */

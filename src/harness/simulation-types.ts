@@ -36,6 +36,23 @@ export interface Env {
   record(nameOrRaw: string, fields?: TraceFields): void;
   /** The disk (when one is configured; reading it otherwise throws a clear error). */
   readonly disk: Disk;
+  /**
+   * Asserts that `condition` holds whenever this line runs. A false one fails the run at once as
+   * `assertion_failed` (signature `assertion_failed|<name>|AssertionFailed`), traced as
+   * `assert.fail name kind=always` with `details`; in production it throws `AssertionFailed`.
+   */
+  always(name: string, condition: boolean, details?: TraceFields): void;
+  /**
+   * Notes that `condition` was true at least once in this run (traced once per run and name as
+   * `assert.sometimes name`); it never fails a run. Free in production. A case declares the names
+   * it expects to be hit (`defineCase({ sometimes })`) and `expectFuzz` fails when none of its
+   * seeds hit one: the test exercised nothing.
+   */
+  sometimes(name: string, condition: boolean, details?: TraceFields): void;
+  /** Notes that this point was reached (traced once per run as `assert.reachable name`). Free in production. */
+  reachable(name: string): void;
+  /** Fails the run like a false `always` when this point is reached (`assert.fail name kind=unreachable`). */
+  unreachable(name: string, details?: TraceFields): void;
 }
 
 /**

@@ -4,6 +4,8 @@ import { BuggifyRate } from '../faults/buggify-rate.js';
 import { assertHookName } from '../faults/buggify-hook.js';
 import { NONE_PROFILE, normalizeProfile, type FaultProfile } from '../faults/profiles/fault-profile.js';
 import { hookPolicy, type BuggifyHookPolicy } from '../faults/profiles/hook-policy.js';
+import type { TraceFields } from '../kernel/trace/record-format.js';
+import { assertAssertionName, assertDetails, assertionFailure } from './assertions.js';
 import { Incarnation } from './hosts/host-manager.js';
 import { createSimulation, type SimulationParts } from './simulation.js';
 import type { Simulation, SimulateOptions } from './simulation-types.js';
@@ -34,6 +36,8 @@ export class World extends WorldCore {
 
   private readonly hookPolicy: BuggifyHookPolicy | undefined;
   private readonly hookStates = new Map<string, boolean>();
+  /** The `sometimes` and `reachable` names hit in this run, in the order first hit. */
+  private readonly hits = new Set<string>();
   private simulation: SimulationParts | undefined;
 
   constructor(options: WorldOptions) {
@@ -91,6 +95,42 @@ export class World extends WorldCore {
     const owner = this.currentOwner;
     if (owner instanceof Incarnation) owner.fail(error);
     else this.fail(error);
+  }
+
+  /** @internal `env.always`: a false condition fails the run at once. */
+  assertAlways(name: string, condition: boolean, details: TraceFields | undefined): void {
+    assertAssertionName(name, 'env.always');
+    assertDetails(details, 'env.always');
+    if (condition) return;
+    this.failAssertion('always', name, details);
+  }
+
+  /** @internal `env.unreachable`: reaching it fails the run at once. */
+  assertUnreachable(name: string, details: TraceFields | undefined): void {
+    assertAssertionName(name, 'env.unreachable');
+    assertDetails(details, 'env.unreachable');
+    this.failAssertion('unreachable', name, details);
+  }
+
+  /** @internal `env.sometimes` and `env.reachable`: notes the first hit of `name` in this run. */
+  noteSometimes(kind: 'sometimes' | 'reachable', name: string, condition: boolean, details: TraceFields | undefined): void {
+    assertAssertionName(name, `env.${kind}`);
+    assertDetails(details, `env.${kind}`);
+    if (!condition || this.hits.has(name)) return;
+    this.hits.add(name);
+    this.record(`assert.${kind}`, { name, ...details });
+  }
+
+  /** @internal The `sometimes` and `reachable` names this run hit. */
+  get assertionHits(): readonly string[] {
+    return [...this.hits];
+  }
+
+  private failAssertion(kind: 'always' | 'unreachable', name: string, details: TraceFields | undefined): never {
+    this.record('assert.fail', { name, kind, ...details });
+    const error = assertionFailure(kind, name, details);
+    this.fail(error);
+    throw error;
   }
 
   private hookEnabled(hook: string): boolean {

@@ -42,7 +42,7 @@ export interface MinimizeResult {
 }
 
 /** Kinds a single in-process run can reproduce, and so can minimize. */
-const MINIMIZABLE = new Set(['scenario_error', 'check_failed', 'liveness_failed', 'stalled']);
+const MINIMIZABLE = new Set(['scenario_error', 'check_failed', 'assertion_failed', 'liveness_failed', 'stalled']);
 
 /** Whether a failure of this kind (and error) can be minimized: one in-process run must reproduce it. */
 export function isMinimizable(kind: string, errorName: string | null): boolean {
