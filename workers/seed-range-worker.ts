@@ -20,6 +20,7 @@ import { minimizeFailure } from '../src/search/minimize/minimize-failure.js';
 import { failureFromReport, type NewFailure } from '../src/search/store/failure-store.js';
 import {
   PROGRESS_SEED_INDEX,
+  type CoverageCount,
   type MinimizeTask,
   type MinimizeTaskResult,
   type RangeDone,
@@ -66,11 +67,16 @@ async function runSeeds(task: RangeTask): Promise<RangeDone> {
   const fullReports = new Map<string, number>();
   const first = BigInt(task.firstSeed);
   const profileInput = typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile);
+  const coverage = new Map<string, CoverageCount>();
   for (let i = 0; i < task.count; i++) {
     Atomics.store(progress, PROGRESS_SEED_INDEX, i);
     const seed = first + BigInt(i);
     const profile = resolveProfile(profileInput, seed);
     const outcome = await runOnce(c, { seed, profile, captureStacks: false });
+    for (const hit of outcome.assertionHits) {
+      const counted = coverage.get(hit.name);
+      coverage.set(hit.name, { name: hit.name, kind: hit.kind, runs: (counted?.runs ?? 0) + 1, firstOffset: counted?.firstOffset ?? task.firstOffset + i });
+    }
     if (outcome.failure === undefined && !isAudited(seed, task.auditEvery)) continue;
     const hash = traceHash(outcome.trace);
     const base = { seed: formatSeed(seed), seedOffset: task.firstOffset + i, profile: JSON.stringify(profile) };
@@ -110,7 +116,7 @@ async function runSeeds(task: RangeTask): Promise<RangeDone> {
     }
   }
   Atomics.store(progress, PROGRESS_SEED_INDEX, task.count);
-  return { kind: 'range', seedsRun: task.count, failures, elapsedMs: performance.now() - started };
+  return { kind: 'range', seedsRun: task.count, failures, elapsedMs: performance.now() - started, coverage: [...coverage.values()] };
 }
 
 /** A `determinism_mismatch` row for a seed whose runs disagreed. */

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { listCommand } from './commands/list.js';
 import { campaignsCommand } from './commands/campaigns.js';
+import { coverageCommand } from './commands/coverage.js';
 import { failuresCommand } from './commands/failures.js';
 import { fuzzCommand } from './commands/fuzz.js';
 import { replayCommand } from './commands/replay.js';
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
     replayCommand(output),
     failuresCommand(output),
     campaignsCommand(output),
+    coverageCommand(output),
     listCommand(output),
   ];
   let parser = yargs([...argv])

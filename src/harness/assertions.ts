@@ -2,6 +2,12 @@ import { InvalidArgument, describeValue } from '../kernel/errors.js';
 import type { TraceFields } from '../kernel/trace/record-format.js';
 import { AssertionFailed } from './errors.js';
 
+/** A `sometimes` or `reachable` name a run hit. */
+export interface AssertionHit {
+  readonly name: string;
+  readonly kind: 'sometimes' | 'reachable';
+}
+
 /**
  * Checks an assertion's name: non-empty, well-formed text.
  * @throws {InvalidArgument} naming the call and the value.

@@ -124,7 +124,7 @@ export async function expectFuzz(c: Case, options: ExpectFuzzOptions = {}): Prom
     const seed = firstSeed + BigInt(i);
     const profile = resolveProfile(options.profile, seed);
     const outcome = await runOnce(c, { seed, profile, captureStacks: false });
-    for (const name of outcome.assertionHits) unhit.delete(name);
+    for (const hit of outcome.assertionHits) unhit.delete(hit.name);
     if (outcome.failure !== undefined) {
       const report = await runCase(c, { seed, profile: options.profile });
       let stored = '';

@@ -6,6 +6,7 @@ import { InvalidArgument, describeValue } from '../kernel/errors.js';
 import { describeError, type FailureKind, type RunPhase } from './failure.js';
 import { encodeTraceText } from '../kernel/trace/escape.js';
 import { formatAttributeValue } from '../kernel/trace/run-attribute.js';
+import type { AssertionHit } from './assertions.js';
 import { AssertionFailed } from './errors.js';
 import { enterHermetic, exitHermetic } from './hermetic/hermetic-scope.js';
 import { endTurn, takeTurn } from './_internals/run-turns.js';
@@ -48,7 +49,7 @@ export interface RunOutcome {
   readonly finalNs: number;
   readonly failure: RunFailure | undefined;
   /** The `sometimes` and `reachable` names the run hit. */
-  readonly assertionHits: readonly string[];
+  readonly assertionHits: readonly AssertionHit[];
 }
 
 /**

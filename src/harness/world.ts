@@ -5,7 +5,7 @@ import { assertHookName } from '../faults/buggify-hook.js';
 import { NONE_PROFILE, normalizeProfile, type FaultProfile } from '../faults/profiles/fault-profile.js';
 import { hookPolicy, type BuggifyHookPolicy } from '../faults/profiles/hook-policy.js';
 import type { TraceFields } from '../kernel/trace/record-format.js';
-import { assertAssertionName, assertDetails, assertionFailure } from './assertions.js';
+import { assertAssertionName, assertDetails, assertionFailure, type AssertionHit } from './assertions.js';
 import { Incarnation } from './hosts/host-manager.js';
 import { createSimulation, type SimulationParts } from './simulation.js';
 import type { Simulation, SimulateOptions } from './simulation-types.js';
@@ -36,8 +36,8 @@ export class World extends WorldCore {
 
   private readonly hookPolicy: BuggifyHookPolicy | undefined;
   private readonly hookStates = new Map<string, boolean>();
-  /** The `sometimes` and `reachable` names hit in this run, in the order first hit. */
-  private readonly hits = new Set<string>();
+  /** The `sometimes` and `reachable` names hit in this run, with their kind, in the order first hit. */
+  private readonly hits = new Map<string, 'sometimes' | 'reachable'>();
   private simulation: SimulationParts | undefined;
 
   constructor(options: WorldOptions) {
@@ -117,13 +117,13 @@ export class World extends WorldCore {
     assertAssertionName(name, `env.${kind}`);
     assertDetails(details, `env.${kind}`);
     if (!condition || this.hits.has(name)) return;
-    this.hits.add(name);
+    this.hits.set(name, kind);
     this.record(`assert.${kind}`, { name, ...details });
   }
 
   /** @internal The `sometimes` and `reachable` names this run hit. */
-  get assertionHits(): readonly string[] {
-    return [...this.hits];
+  get assertionHits(): readonly AssertionHit[] {
+    return [...this.hits].map(([name, kind]) => ({ name, kind }));
   }
 
   private failAssertion(kind: 'always' | 'unreachable', name: string, details: TraceFields | undefined): never {

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { parseSeed } from '../../kernel/parse-seed.js';
 import { DEFAULT_WORKER_MEMORY_MB, runCampaign, type CampaignSummary } from '../../search/campaign/run-campaign.js';
-import { DEFAULT_DB_PATH } from '../../search/store/failure-store.js';
+import { DEFAULT_DB_PATH, type CoverageRow } from '../../search/store/failure-store.js';
 import { withDbOption } from '../db-option.js';
 import type { Output } from '../output.js';
 import { formatDuration, parseDuration } from '../parse-duration.js';
@@ -145,6 +145,7 @@ function summaryJson(s: CampaignSummary): Record<string, unknown> {
     sessionMs: Math.round(s.sessionMs),
     seedsPerSecond: Math.round(s.seedsPerSecond),
     db: s.dbPath,
+    coverage: s.coverage.map(({ name, kind, declared, runs, firstSeed }) => ({ name, kind, declared, runs, firstSeed })),
     bugs: s.bugs.map((b) => ({
       signature: b.signature,
       failures: b.failuresInCampaign ?? b.failures,
@@ -169,6 +170,16 @@ function describeSummary(s: CampaignSummary, db: string): string[] {
     const smallest = bug.smallestEventCount === null ? '' : `, minimized to ${bug.smallestEventCount} events`;
     lines.push(`  ${(bug.failuresInCampaign ?? bug.failures).toLocaleString('en-US').padStart(8)}  ${bug.signature}  (failure #${bug.firstFailureId}${smallest}) replay: mar replay ${replayId}${bug.smallestEventCount === null ? '' : ' --minimized'}${dbArg}`);
   }
+  const line = coverageLine(s.coverage);
+  if (line !== undefined) lines.push(line);
   if (s.status === 'interrupted') lines.push(`resume with: mar fuzz --resume ${s.campaignId}${dbArg}`);
   return lines;
+}
+
+/** One line of assertion coverage: how many names the runs hit, and the declared ones never hit, by name. */
+export function coverageLine(coverage: readonly CoverageRow[]): string | undefined {
+  if (coverage.length === 0) return undefined;
+  const hit = coverage.filter((c) => c.runs > 0).length;
+  const missed = coverage.filter((c) => c.declared && c.runs === 0).map((c) => JSON.stringify(c.name));
+  return `coverage: ${hit} of ${coverage.length} assertion names hit${missed.length > 0 ? `; declared but never hit: ${missed.join(', ')}` : ''} (mar coverage for the counts)`;
 }

@@ -11,7 +11,7 @@ import { loadCase } from '../load-case.js';
 import { seedRangeWorkerUrl } from '../package-root.js';
 import { isMinimizable } from '../minimize/minimize-failure.js';
 import { buildIdentity } from '../store/build-identity.js';
-import { FailureStore, type BugRow, type CampaignRow, type NewFailure } from '../store/failure-store.js';
+import { type CoverageRow, FailureStore, type BugRow, type CampaignRow, type NewFailure } from '../store/failure-store.js';
 import { SeedPlan, type OffsetRange } from './seed-plan.js';
 import {
   PROGRESS_NOT_STARTED,
@@ -138,6 +138,8 @@ export interface CampaignSummary {
   readonly plannedSeeds: number | null;
   readonly failures: number;
   readonly bugs: readonly BugRow[];
+  /** Assertion coverage of the campaign (every session), declared names never hit first. */
+  readonly coverage: CoverageRow[];
   /** Seeds this session ran, and how long it took. */
   readonly sessionSeeds: number;
   readonly sessionMs: number;
@@ -226,6 +228,7 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
     keepTraces: options.keepTraces ?? 5,
     build: buildIdentity(),
   });
+  store.declareCoverage(campaign.id, loaded.case.sometimes);
   return { campaign, plan: SeedPlan.fresh(campaign.plannedSeeds, seedCapacity(campaign.startSeed)) };
 }
 
@@ -349,6 +352,7 @@ class CampaignSession {
       plannedSeeds: row.plannedSeeds,
       failures: row.failures,
       bugs: this.store.listBugs({ campaignId: row.id }),
+      coverage: this.store.listCoverage({ campaignId: row.id }),
       sessionSeeds: this.sessionSeeds,
       sessionMs,
       seedsPerSecond: sessionMs > 0 ? (this.sessionSeeds / sessionMs) * 1000 : 0,
@@ -447,6 +451,7 @@ class CampaignSession {
     const newBugs = this.store.recordBatch(this.campaign.id, {
       range: { firstOffset: flight.range.offset, count: flight.range.count },
       failures: result.failures,
+      coverage: result.coverage,
       activeMsDelta: this.sinceLastRecord(),
       dispatchedEnd: this.plan.frontier,
     });

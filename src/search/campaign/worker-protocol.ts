@@ -45,6 +45,17 @@ export interface RangeDone {
   readonly seedsRun: number;
   readonly failures: NewFailure[];
   readonly elapsedMs: number;
+  /** Assertion coverage of the range: each name hit, by how many of its runs, first at which offset. */
+  readonly coverage: CoverageCount[];
+}
+
+/** How many runs of a batch hit one `sometimes` or `reachable` name (no per-seed rows). */
+export interface CoverageCount {
+  readonly name: string;
+  readonly kind: 'sometimes' | 'reachable';
+  readonly runs: number;
+  /** The campaign offset of the first seed that hit it. */
+  readonly firstOffset: number;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { RunReport } from '../../harness/run-report.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import type { BuildIdentity } from './build-identity.js';
 import { APPLICATION_ID, MIGRATIONS } from './schema.js';
+import type { CoverageCount } from '../campaign/worker-protocol.js';
 
 /** The database file is missing, not a marionette database, corrupt, or from a newer version. */
 export class StoreError extends MarionetteError {
@@ -155,6 +156,22 @@ export interface BatchRecord {
   readonly activeMsDelta?: number;
   /** The highest seed offset handed out so far (exclusive). */
   readonly dispatchedEnd?: number;
+  /** Assertion coverage of the batch's runs. */
+  readonly coverage?: readonly CoverageCount[];
+}
+
+/** Assertion coverage of one name in one campaign. */
+export interface CoverageRow {
+  readonly campaignId: number;
+  readonly caseRef: string;
+  readonly name: string;
+  readonly kind: 'sometimes' | 'reachable';
+  /** The case declared it (`defineCase({ sometimes })`). */
+  readonly declared: boolean;
+  /** Runs that hit it. */
+  readonly runs: number;
+  /** The first seed that hit it (decimal), or null when none did. */
+  readonly firstSeed: string | null;
 }
 
 /** A failure whose signature the store had never seen for its case. */
@@ -377,7 +394,13 @@ export class FailureStore {
       `INSERT INTO failure_details (failure_id, profile, phase, error_message, trace, trace_hash, event_count, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const countCoverage = this.db.prepare(
+      `INSERT INTO coverage (campaign_id, name, kind, runs, first_seed_offset) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (campaign_id, name) DO UPDATE SET kind = excluded.kind, runs = runs + excluded.runs,
+         first_seed_offset = min(coalesce(first_seed_offset, excluded.first_seed_offset), excluded.first_seed_offset)`,
+    );
     this.db.transaction(() => {
+      for (const count of batch.coverage ?? []) countCoverage.run(campaignId, count.name, count.kind, count.runs, count.firstOffset);
       if (batch.range !== undefined) {
         this.db
           .prepare('INSERT INTO campaign_ranges (campaign_id, first_offset, count) VALUES (?, ?, ?)')
@@ -473,6 +496,48 @@ export class FailureStore {
       profile: profile ?? JSON.stringify(profileOfSeed(campaignProfile, seed)),
       detailed: detailed === 1,
     };
+  }
+
+  /** Records the names a campaign's case declares it expects to hit (`defineCase({ sometimes })`). */
+  declareCoverage(campaignId: number, names: readonly string[]): void {
+    const declare = this.db.prepare(
+      `INSERT INTO coverage (campaign_id, name, kind, declared) VALUES (?, ?, 'sometimes', 1)
+       ON CONFLICT (campaign_id, name) DO UPDATE SET declared = 1`,
+    );
+    this.db.transaction(() => {
+      for (const name of names) declare.run(campaignId, name);
+    })();
+  }
+
+  /** Assertion coverage, declared names never hit first, then by name; filtered by case or campaign. */
+  listCoverage(filter: { readonly caseRef?: string; readonly campaignId?: number } = {}): CoverageRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT v.campaign_id AS campaignId, c.case_ref AS caseRef, v.name, v.kind, v.declared, v.runs, v.first_seed_offset AS firstSeedOffset,
+                c.start_seed AS startSeed
+         FROM coverage v JOIN campaigns c ON c.id = v.campaign_id
+         WHERE (? IS NULL OR c.case_ref = ?) AND (? IS NULL OR v.campaign_id = ?)
+         ORDER BY (v.declared = 1 AND v.runs = 0) DESC, v.campaign_id, v.name`,
+      )
+      .all(filter.caseRef ?? null, filter.caseRef ?? null, filter.campaignId ?? null, filter.campaignId ?? null) as {
+      campaignId: number;
+      caseRef: string;
+      name: string;
+      kind: 'sometimes' | 'reachable';
+      declared: number;
+      runs: number;
+      firstSeedOffset: number | null;
+      startSeed: string;
+    }[];
+    return rows.map((r) => ({
+      campaignId: r.campaignId,
+      caseRef: r.caseRef,
+      name: r.name,
+      kind: r.kind,
+      declared: r.declared === 1,
+      runs: r.runs,
+      firstSeed: r.firstSeedOffset === null ? null : formatSeed(BigInt(r.startSeed) + BigInt(r.firstSeedOffset)),
+    }));
   }
 
   /** Distinct bugs, most frequent first; with a campaign filter, only bugs seen in that campaign. */

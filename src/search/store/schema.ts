@@ -85,4 +85,17 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // 2: assertion coverage per campaign: every sometimes/reachable name hit (or declared by the
+  // case), by how many runs, first at which seed. Counted per batch, never per seed.
+  `
+  CREATE TABLE coverage (
+    campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('sometimes', 'reachable')),
+    declared INTEGER NOT NULL DEFAULT 0,
+    runs INTEGER NOT NULL DEFAULT 0,
+    first_seed_offset INTEGER,
+    PRIMARY KEY (campaign_id, name)
+  ) WITHOUT ROWID;
+  `,
 ];
