@@ -7,6 +7,8 @@ import {
 } from './durable-broadcast.js';
 import { idempotency, idempotencyBug } from './idempotency.js';
 import { leaseHeartbeat, leaseHeartbeatBug } from './lease-heartbeat.js';
+import { deepState, deepStateBug } from './deep-state.js';
+import { sometimesCoverage } from './sometimes-coverage.js';
 import { kvStore, kvStoreBug, kvStoreSwarm, kvStoreSwarmBug } from './kv-store.js';
 import {
   replicatedRegister,
@@ -49,6 +51,9 @@ export const BUILTIN_CASES: ReadonlyMap<string, Case> = new Map<string, Case>(
     durableBroadcastSwarmBug,
     leaseHeartbeat,
     leaseHeartbeatBug,
+    sometimesCoverage,
+    deepState,
+    deepStateBug,
   ].map((c) => [c.name, c]),
 );
 
