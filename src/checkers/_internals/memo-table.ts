@@ -51,8 +51,10 @@ export class MemoTable<State> {
     const e = this.count++;
     this.sets.set(set.words, e * this.wordsPerSet);
     this.hashes[e] = hash;
-    this.states[e] = state;
-    this.keys[e] = key;
+    // States are kept only to compare with `equal`; with text keys the key alone identifies a state,
+    // and keeping every state alive would make the garbage collector walk them all.
+    if (this.equal !== undefined) this.states[e] = state;
+    else this.keys[e] = key;
     this.chain[e] = this.buckets[bucket]!;
     this.buckets[bucket] = e;
     if (this.count * 2 > this.buckets.length) this.rehash();

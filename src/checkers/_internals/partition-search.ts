@@ -184,13 +184,17 @@ function defaultKey(state: unknown): string {
   return state === undefined ? 'undefined' : JSON.stringify(state);
 }
 
-/** 32-bit FNV-1a over the UTF-16 code units of `text`. */
+/**
+ * 32-bit FNV-1a over the length and the first and last 32 UTF-16 code units of `text`. It only
+ * picks the memo's bucket (keys are compared in full), and keys grow long in histories of appends,
+ * whose differences are at the end.
+ */
 function hashText(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
+  let hash = (0x811c9dc5 ^ text.length) >>> 0;
+  const n = text.length;
+  const head = Math.min(n, 32);
+  for (let i = 0; i < head; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  for (let i = Math.max(head, n - 32); i < n; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash >>> 0;
 }
 
