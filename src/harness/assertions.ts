@@ -8,12 +8,17 @@ export interface AssertionHit {
   readonly kind: 'sometimes' | 'reachable';
 }
 
+/** Whether `value` is non-empty, well-formed text (no lone UTF-16 surrogate): what every name of a case must be. */
+export function isNonEmptyText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.isWellFormed();
+}
+
 /**
  * Checks an assertion's name: non-empty, well-formed text.
  * @throws {InvalidArgument} naming the call and the value.
  */
 export function assertAssertionName(name: unknown, call: string): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || !name.isWellFormed()) {
+  if (!isNonEmptyText(name)) {
     throw new InvalidArgument(`${call}: name must be non-empty text, got ${describeValue(name)}`);
   }
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgument, describeValue } from '../kernel/errors.js';
 import type { AttributeValue } from '../kernel/trace/run-attribute.js';
 import { formatAttributeValue } from '../kernel/trace/run-attribute.js';
+import { isNonEmptyText } from './assertions.js';
 import { DEFAULT_EPOCH_MS } from './hermetic/hermetic-scope.js';
 import type { World } from './world.js';
 
@@ -94,42 +95,37 @@ export function defineCase<State>(definition: CaseDefinition<State>): Case<State
   };
   if (typeof definition !== 'object' || definition === null) fail('expected a case definition object', definition);
   const { name, tags = [], attributes = {}, checks = [], eventually = [], sometimes = [], hermetic = true, epochMs = DEFAULT_EPOCH_MS } = definition;
-  if (typeof name !== 'string' || name.length === 0 || !name.isWellFormed()) fail('name must be non-empty text', name);
+  if (!isNonEmptyText(name)) fail('name must be non-empty text', name);
   for (const key of ['init', 'scenario'] as const) {
     if (typeof definition[key] !== 'function') fail(`${key} must be a function`, definition[key]);
   }
   if (definition.deinit !== undefined && typeof definition.deinit !== 'function') fail('deinit must be a function', definition.deinit);
-  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string' || tag.length === 0 || !tag.isWellFormed())) {
+  if (!Array.isArray(tags) || !tags.every(isNonEmptyText)) {
     fail('tags must be an array of non-empty strings', tags);
   }
   for (const [key, value] of Object.entries(attributes)) {
     if (!ATTRIBUTE_KEY.test(key)) fail(`attribute key must be lowercase letters, digits and "_"`, key);
     formatAttributeValue(value, `defineCase: attribute ${key}`);
   }
-  if (!Array.isArray(checks)) fail('checks must be an array', checks);
-  const checkNames = new Set<string>();
-  for (const check of checks) {
-    if (typeof check?.name !== 'string' || check.name.length === 0 || !check.name.isWellFormed()) {
-      fail('every check needs a non-empty name', check?.name);
+  /** Checks a list of named checks: an array, each with a non-empty, unique name and a check function. */
+  const namedChecks = <C extends { readonly name: string; readonly check: unknown }>(list: readonly C[], field: string, label: string, more?: (check: C) => void) => {
+    if (!Array.isArray(list)) fail(`${field} must be an array`, list);
+    const names = new Set<string>();
+    for (const check of list) {
+      if (!isNonEmptyText(check?.name)) fail(`every ${label} needs a non-empty name`, check?.name);
+      if (typeof check.check !== 'function') fail(`${label} ${JSON.stringify(check.name)} needs a check function`, check.check);
+      more?.(check);
+      if (names.has(check.name)) fail(`${label} names must be unique`, check.name);
+      names.add(check.name);
     }
-    if (typeof check.check !== 'function') fail(`check ${JSON.stringify(check.name)} needs a check function`, check.check);
-    if (checkNames.has(check.name)) fail('check names must be unique', check.name);
-    checkNames.add(check.name);
-  }
-  if (!Array.isArray(eventually)) fail('eventually must be an array', eventually);
-  const eventuallyNames = new Set<string>();
-  for (const check of eventually) {
-    if (typeof check?.name !== 'string' || check.name.length === 0 || !check.name.isWellFormed()) {
-      fail('every eventually-check needs a non-empty name', check?.name);
-    }
-    if (typeof check.check !== 'function') fail(`eventually-check ${JSON.stringify(check.name)} needs a check function`, check.check);
+  };
+  namedChecks(checks, 'checks', 'check');
+  namedChecks(eventually, 'eventually', 'eventually-check', (check) => {
     if (check.withinNs !== undefined && (!Number.isSafeInteger(check.withinNs) || check.withinNs < 1)) {
       fail(`eventually-check ${JSON.stringify(check.name)}: withinNs must be a positive safe integer of ns`, check.withinNs);
     }
-    if (eventuallyNames.has(check.name)) fail('eventually-check names must be unique', check.name);
-    eventuallyNames.add(check.name);
-  }
-  if (!Array.isArray(sometimes) || sometimes.some((n) => typeof n !== 'string' || n.length === 0 || !n.isWellFormed())) {
+  });
+  if (!Array.isArray(sometimes) || !sometimes.every(isNonEmptyText)) {
     fail('sometimes must be an array of non-empty names', sometimes);
   }
   if (new Set(sometimes).size !== sometimes.length) fail('sometimes names must be unique', sometimes);
