@@ -1,6 +1,7 @@
 import type { Case } from './define-case.js';
 import { parseSeed, type SeedInput } from '../kernel/parse-seed.js';
 import { runOnce } from './run-once.js';
+import { TapeChoices } from '../kernel/choice-tape.js';
 import { buildRunReport, type RunReport } from './run-report.js';
 import type { FaultProfile, ProfileInput } from '../faults/profiles/fault-profile.js';
 import { resolveProfile } from '../faults/profiles/resolve-profile.js';
@@ -13,6 +14,11 @@ export interface RunCaseOptions {
   readonly profile?: ProfileInput;
   /** How replay commands name the case (default: registry name or `path#name`). */
   readonly caseRef?: string;
+  /**
+   * Replay this choice sequence instead of the seed's generator (a run found by guided search
+   * from a mutated tape): decision `i` is `choices[i]`, 0 past the end.
+   */
+  readonly choices?: readonly number[];
 }
 
 /**
@@ -25,8 +31,9 @@ export async function runCase(c: Case, options: RunCaseOptions): Promise<RunRepo
   const seed = parseSeed(options.seed);
   const profile = resolveProfile(options.profile, seed);
   // Both runs see identical conditions (stack traces included), or they could differ for that alone.
-  const first = await runOnce(c, { seed, profile });
-  const second = await runOnce(c, { seed, profile });
+  const tape = options.choices;
+  const first = await runOnce(c, { seed, profile, choices: tape === undefined ? undefined : new TapeChoices(tape) });
+  const second = await runOnce(c, { seed, profile, choices: tape === undefined ? undefined : new TapeChoices(tape) });
   return buildRunReport({ case: c, caseRef: options.caseRef, seed, profile, replayArgs: profileReplayArgs(options.profile, profile), first, second });
 }
 

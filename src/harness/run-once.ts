@@ -29,6 +29,8 @@ export interface RunOnceOptions {
    * failing seed with stacks when it reports it.
    */
   readonly captureStacks?: boolean;
+  /** Sees every event body as it is written (guided search derives the run's coverage from it). */
+  readonly observeEvents?: (body: string) => void;
 }
 
 /** How one run failed. */
@@ -86,7 +88,15 @@ function restoreStacks(): void {
 async function runWorld(c: Case, options: RunOnceOptions): Promise<RunOutcome> {
   const profile = options.profile ?? NONE_PROFILE;
   const maxEvents = options.maxEvents ?? c.maxEvents;
-  const world = new World({ seed: options.seed, tickNs: c.tickNs, maxEvents, maxSteps: c.maxSteps, choices: options.choices, profile });
+  const world = new World({
+    seed: options.seed,
+    tickNs: c.tickNs,
+    maxEvents,
+    maxSteps: c.maxSteps,
+    choices: options.choices,
+    observeEvents: options.observeEvents,
+    profile,
+  });
   const turn = takeTurn();
   if (turn !== undefined) await turn;
   try {

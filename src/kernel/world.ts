@@ -52,6 +52,8 @@ export interface WorldCoreOptions {
    * a recorded or edited choice sequence here.
    */
   readonly choices?: ChoiceSource;
+  /** Sees every event body as it is written (guided search derives coverage from it). */
+  readonly observeEvents?: (body: string) => void;
 }
 
 /** A subsystem whose faults evolve with time (random clogs, automatic partitions, host crashes). */
@@ -153,7 +155,7 @@ export class WorldCore {
     this.seed = parseSeed(options.seed);
     this.tickNs = positive(options.tickNs ?? DEFAULT_TICK_NS, 'tickNs');
     this.nextTickNs = this.tickNs;
-    this.trace = new Trace(positive(options.maxEvents ?? DEFAULT_MAX_EVENTS, 'maxEvents'));
+    this.trace = new Trace(positive(options.maxEvents ?? DEFAULT_MAX_EVENTS, 'maxEvents'), options.observeEvents);
     this.maxSteps = positive(options.maxSteps ?? DEFAULT_MAX_STEPS, 'maxSteps');
     this.choices = options.choices ?? Prng.fromSeed(this.seed);
     const choices = this.choices;

@@ -14,8 +14,15 @@ export class Trace {
   private body = '';
   private count = 0;
 
-  /** @param maxEvents the most events this trace accepts; more is a runaway run. */
-  constructor(readonly maxEvents: number) {}
+  /**
+   * @param maxEvents the most events this trace accepts; more is a runaway run.
+   * @param observer sees every event body right after it is written (guided search derives a
+   *   run's coverage from it); absent on the plain fuzz path, which pays one check per event.
+   */
+  constructor(
+    readonly maxEvents: number,
+    private readonly observer?: (body: string) => void,
+  ) {}
 
   /** Events recorded so far. */
   get eventCount(): number {
@@ -44,6 +51,7 @@ export class Trace {
     }
     this.body += `event=${index} ${body}\n`;
     this.count = index + 1;
+    if (this.observer !== undefined) this.observer(body);
   }
 
   /** The whole trace text: header and events, each line ending in `\n`. */

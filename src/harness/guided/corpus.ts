@@ -1,0 +1,122 @@
+import type { Prng } from '../../kernel/prng.js';
+import type { CorpusEntry } from './corpus-entry.js';
+
+/** Most entries a corpus holds; a run that adds coverage to a full corpus is not kept (its points are still known). */
+export const MAX_CORPUS_ENTRIES = 4096;
+/** Longest tape a corpus keeps (decisions); longer runs are too costly to ship to every worker. */
+export const MAX_CORPUS_TAPE = 100_000;
+
+/** A corpus entry chosen for mutation, and where to aim: the decision index of its rarest point. */
+export interface Selection {
+  readonly entry: CorpusEntry;
+  /** The point aimed at. */
+  readonly point: string;
+  readonly focus: number;
+}
+
+/**
+ * The corpus one lane of guided search works with: the entries of earlier rounds plus what the
+ * lane found itself, the coverage points all of them reached, and how often the lane's runs hit
+ * each point. Selection favours entries that added a point the lane rarely hits (FairFuzz's rare
+ * branches): the deepest stage of a protocol is the one few runs reach, so energy flows there.
+ */
+export class Corpus {
+  private readonly entries: CorpusEntry[] = [];
+  /** Every point reached, with the entry that added it (null when that entry did not fit). */
+  private readonly known = new Map<string, CorpusEntry | null>();
+  private readonly hits = new Map<string, number>();
+  /** Per point: mutations aimed at it, and those that won (added coverage or failed). */
+  private readonly aims = new Map<string, { tries: number; wins: number }>();
+
+  constructor(snapshot: readonly CorpusEntry[]) {
+    for (const entry of snapshot) this.add(entry);
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The points of a run that no entry reached before, in the order the run reached them. */
+  newPoints(points: ReadonlyMap<string, number>): [string, number][] {
+    const fresh: [string, number][] = [];
+    for (const [point, index] of points) if (!this.known.has(point)) fresh.push([point, index]);
+    return fresh;
+  }
+
+  /**
+   * Counts the points a run of the lane reached, except those its parent added: a mutated run
+   * reaches its parent's points as a matter of course, and counting them would make the entry
+   * being worked on look common just because it is being worked on. What is counted is how often
+   * a point is reached from elsewhere, which is how hard it is to get to.
+   */
+  countHits(points: ReadonlyMap<string, number>, parent: CorpusEntry | undefined): void {
+    for (const point of points.keys()) {
+      if (parent !== undefined && this.known.get(point) === parent) continue;
+      this.hits.set(point, (this.hits.get(point) ?? 0) + 1);
+    }
+  }
+
+  /** Adds an entry whose points are new (when there is room and its tape is not too long). */
+  add(entry: CorpusEntry): boolean {
+    const fits = this.entries.length < MAX_CORPUS_ENTRIES && entry.choices.length <= MAX_CORPUS_TAPE;
+    for (const [point] of entry.points) if (!this.known.has(point)) this.known.set(point, fits ? entry : null);
+    if (fits) this.entries.push(entry);
+    return fits;
+  }
+
+  /**
+   * Picks one point some entry added, with probability proportional to its weight (see
+   * `weight`), and returns that entry aimed at that point.
+   */
+  select(rng: Prng): Selection {
+    if (this.entries.length === 0) throw new Error('Corpus.select: the corpus is empty');
+    let total = 0;
+    for (const entry of this.entries) for (const [point, focus] of entry.points) total += this.weight(entry, point, focus);
+    if (total === 0) {
+      // Only points past their runs' last decision: nothing to aim at, so anywhere in any tape.
+      const entry = this.any(rng);
+      return { entry, point: entry.points[0]![0], focus: rng.intLessThan(entry.choices.length + 1) };
+    }
+    let target = (rng.nextU32() / 2 ** 32) * total;
+    let last: Selection | undefined;
+    for (const entry of this.entries) {
+      for (const [point, focus] of entry.points) {
+        const weight = this.weight(entry, point, focus);
+        if (weight === 0) continue;
+        last = { entry, point, focus };
+        target -= weight;
+        if (target < 0) return last;
+      }
+    }
+    return last!; // rounding left a sliver of `total` over
+  }
+
+  /** Counts a mutation aimed at `point`. */
+  recordAim(point: string, won: boolean): void {
+    const aim = this.aims.get(point) ?? { tries: 0, wins: 0 };
+    aim.tries++;
+    if (won) aim.wins++;
+    this.aims.set(point, aim);
+  }
+
+  /**
+   * A point's share of the mutations: its rarity squared (rarely reached from elsewhere: deep),
+   * times the Laplace success rate of the mutations aimed at it so far, so a rare point that
+   * leads nowhere stops soaking up the runs. A point the run reached after its last decision
+   * weighs nothing: no decision comes after it for a mutation to change.
+   */
+  private weight(entry: CorpusEntry, point: string, focus: number): number {
+    // A point reached after the run's last decision has no decision after it to change.
+    if (focus >= entry.choices.length) return 0;
+    const rarity = 1 / (1 + (this.hits.get(point) ?? 0));
+    const aim = this.aims.get(point);
+    const productivity = aim === undefined ? 0.5 : (aim.wins + 1) / (aim.tries + 2);
+    return rarity * rarity * productivity;
+  }
+
+  /** A uniformly chosen entry (the second parent of a splice). */
+  any(rng: Prng): CorpusEntry {
+    return this.entries[rng.intLessThan(this.entries.length)]!;
+  }
+}
