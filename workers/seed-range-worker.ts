@@ -18,9 +18,15 @@ import { loadCase } from '../src/search/load-case.js';
 import { registerNamedCases } from '../src/search/named-cases.js';
 import { minimizeFailure } from '../src/search/minimize/minimize-failure.js';
 import { failureFromReport, type NewFailure } from '../src/search/store/failure-store.js';
+import { TapeChoices } from '../src/kernel/choice-tape.js';
+import type { RunOutcome } from '../src/harness/run-once.js';
+import type { FaultProfile } from '../src/faults/profiles/fault-profile.js';
+import { runLane } from '../src/harness/guided/run-lane.js';
 import {
   PROGRESS_SEED_INDEX,
   type CoverageCount,
+  type GuidedRangeTask,
+  type SkippedRun,
   type MinimizeTask,
   type MinimizeTaskResult,
   type RangeDone,
@@ -63,65 +69,152 @@ async function runSeeds(task: RangeTask): Promise<RangeDone> {
   const started = performance.now();
   const c = await caseFor(task.caseRef, task.cwd);
   const progress = new Int32Array(task.progress);
-  const failures: NewFailure[] = [];
-  const fullReports = new Map<string, number>();
+  const recorder = new RangeRecorder(c, task);
   const first = BigInt(task.firstSeed);
   const profileInput = typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile);
-  const coverage = new Map<string, CoverageCount>();
+  const tape = task.choices;
   for (let i = 0; i < task.count; i++) {
     Atomics.store(progress, PROGRESS_SEED_INDEX, i);
     const seed = first + BigInt(i);
     const profile = resolveProfile(profileInput, seed);
-    const outcome = await runOnce(c, { seed, profile, captureStacks: false });
-    for (const hit of outcome.assertionHits) {
-      const counted = coverage.get(hit.name);
-      coverage.set(hit.name, { name: hit.name, kind: hit.kind, runs: (counted?.runs ?? 0) + 1, firstOffset: counted?.firstOffset ?? task.firstOffset + i });
-    }
-    if (outcome.failure === undefined && !isAudited(seed, task.auditEvery)) continue;
-    const hash = traceHash(outcome.trace);
-    const base = { seed: formatSeed(seed), seedOffset: task.firstOffset + i, profile: JSON.stringify(profile) };
-    if (outcome.failure !== undefined) {
-      const f = outcome.failure;
-      const signature = failureSignature(f.kind, f.checkName, f.errorName);
-      const reported = fullReports.get(signature) ?? 0;
-      if (reported < task.keepTraces) {
-        // The first few of a signature get the full report: both runs compared, stack traces on.
-        const report = await runCase(c, { seed, profile });
-        fullReports.set(signature, reported + 1);
-        if (report.passed) {
-          // The fast run failed and both full runs passed: the case is not deterministic.
-          failures.push(mismatch(base, outcome.trace, hash, outcome.eventCount, 'the fuzz run failed but two re-runs of the seed passed'));
-        } else {
-          failures.push(failureFromReport(report, base.seedOffset));
-        }
-      } else {
-        failures.push({
-          ...base,
-          kind: f.kind,
-          signature,
-          phase: f.phase,
-          checkName: f.checkName ?? null,
-          errorName: f.errorName,
-          errorMessage: f.errorMessage,
-          trace: null,
-          traceHash: hash,
-          eventCount: outcome.eventCount,
-        });
-      }
-    } else {
-      const again = await runOnce(c, { seed, profile, captureStacks: false });
-      if (again.trace !== outcome.trace) {
-        failures.push(mismatch(base, outcome.trace, hash, outcome.eventCount, 'the determinism audit ran the seed twice and the traces differ'));
-      }
-    }
+    const outcome = await runOnce(c, { seed, profile, choices: tape === undefined ? undefined : new TapeChoices(tape), captureStacks: false });
+    await recorder.record(task.firstOffset + i, seed, profile, tape ?? null, outcome);
   }
   Atomics.store(progress, PROGRESS_SEED_INDEX, task.count);
-  return { kind: 'range', seedsRun: task.count, failures, elapsedMs: performance.now() - started, coverage: [...coverage.values()] };
+  return { kind: 'range', seedsRun: task.count, failures: recorder.failures, elapsedMs: performance.now() - started, coverage: recorder.coverage() };
+}
+
+/** A lane of a guided campaign (see `runLane`): the runs, recorded exactly as an unguided range records its seeds. */
+async function runGuided(task: GuidedRangeTask): Promise<RangeResult> {
+  try {
+    const started = performance.now();
+    const c = await caseFor(task.caseRef, task.cwd);
+    const progress = new Int32Array(task.progress);
+    const recorder = new RangeRecorder(c, task);
+    const skipped = new Map(task.skip.map((run) => [run.offset, run]));
+    const lane = await runLane(c, {
+      firstSeed: BigInt(task.firstSeed),
+      firstOffset: task.firstOffset,
+      count: task.count,
+      profile: typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile),
+      corpus: task.corpus,
+      skip: new Set(skipped.keys()),
+      onStart: (index) => Atomics.store(progress, PROGRESS_SEED_INDEX, index),
+      onRun: async (run) => {
+        if (run.outcome !== undefined) return recorder.record(run.offset, run.seed, run.profile, run.choices, run.outcome);
+        recorder.recordSkipped(run.offset, run.seed, run.profile, run.choices, skipped.get(run.offset)!);
+      },
+    });
+    Atomics.store(progress, PROGRESS_SEED_INDEX, task.count);
+    return {
+      kind: 'range',
+      seedsRun: lane.runs,
+      failures: recorder.failures,
+      elapsedMs: performance.now() - started,
+      coverage: recorder.coverage(),
+      guided: { mutationRuns: lane.mutationRuns, entries: lane.entries },
+    };
+  } catch (error) {
+    return { kind: 'range-error', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * What a range (or lane) reports: assertion coverage of every run, and the failing runs, the
+ * first `keepTraces` of each signature with a full report (both runs compared, stack traces on).
+ * A passing run picked by its seed's hash is audited: run again, and its traces compared.
+ */
+class RangeRecorder {
+  readonly failures: NewFailure[] = [];
+  private readonly fullReports = new Map<string, number>();
+  private readonly counts = new Map<string, CoverageCount>();
+
+  constructor(
+    private readonly c: Case,
+    private readonly task: Pick<RangeTask, 'auditEvery' | 'keepTraces'>,
+  ) {}
+
+  /**
+   * Records one run: `choices` is the tape of a run mutated by guided search (null for a run of
+   * the seed's own generator), which the failure keeps as its artifact.
+   */
+  async record(offset: number, seed: bigint, profile: FaultProfile, choices: readonly number[] | null, outcome: RunOutcome): Promise<void> {
+    for (const hit of outcome.assertionHits) {
+      const counted = this.counts.get(hit.name);
+      this.counts.set(hit.name, { name: hit.name, kind: hit.kind, runs: (counted?.runs ?? 0) + 1, firstOffset: counted?.firstOffset ?? offset });
+    }
+    if (outcome.failure === undefined && !isAudited(seed, this.task.auditEvery)) return;
+    const tape = () => (choices === null ? undefined : new TapeChoices(choices));
+    const hash = traceHash(outcome.trace);
+    const base = { seed: formatSeed(seed), seedOffset: offset, profile: JSON.stringify(profile), foundBy: artifactOf(seed, profile, choices) };
+    if (outcome.failure === undefined) {
+      const again = await runOnce(this.c, { seed, profile, choices: tape(), captureStacks: false });
+      if (again.trace !== outcome.trace) {
+        this.failures.push(mismatch(base, outcome.trace, hash, outcome.eventCount, 'the determinism audit ran the seed twice and the traces differ'));
+      }
+      return;
+    }
+    const f = outcome.failure;
+    const signature = failureSignature(f.kind, f.checkName, f.errorName);
+    const reported = this.fullReports.get(signature) ?? 0;
+    if (reported < this.task.keepTraces) {
+      // The first few of a signature get the full report: both runs compared, stack traces on.
+      const report = await runCase(this.c, { seed, profile, choices: choices ?? undefined });
+      this.fullReports.set(signature, reported + 1);
+      if (report.passed) {
+        // The fast run failed and both full runs passed: the case is not deterministic.
+        this.failures.push(mismatch(base, outcome.trace, hash, outcome.eventCount, 'the fuzz run failed but two re-runs of the seed passed'));
+      } else {
+        this.failures.push({ ...failureFromReport(report, offset), foundBy: base.foundBy });
+      }
+      return;
+    }
+    this.failures.push({
+      ...base,
+      kind: f.kind,
+      signature,
+      phase: f.phase,
+      checkName: f.checkName ?? null,
+      errorName: f.errorName,
+      errorMessage: f.errorMessage,
+      trace: null,
+      traceHash: hash,
+      eventCount: outcome.eventCount,
+    });
+  }
+
+  /** Records a run of a lane that ran away or crashed a worker before, as the failure it was. */
+  recordSkipped(offset: number, seed: bigint, profile: FaultProfile, choices: readonly number[] | null, skipped: SkippedRun): void {
+    this.failures.push({
+      seed: formatSeed(seed),
+      seedOffset: offset,
+      profile: JSON.stringify(profile),
+      foundBy: artifactOf(seed, profile, choices),
+      kind: skipped.kind,
+      signature: failureSignature(skipped.kind, undefined, skipped.errorName),
+      phase: null,
+      checkName: null,
+      errorName: skipped.errorName,
+      errorMessage: skipped.errorMessage,
+      trace: null,
+      traceHash: null,
+      eventCount: null,
+    });
+  }
+
+  coverage(): CoverageCount[] {
+    return [...this.counts.values()];
+  }
+}
+
+/** The `{ seed, profile, choices }` artifact of a run from a mutated tape (null for a fresh seed). */
+function artifactOf(seed: bigint, profile: FaultProfile, choices: readonly number[] | null): string | null {
+  return choices === null ? null : JSON.stringify({ seed: formatSeed(seed), profile, choices });
 }
 
 /** A `determinism_mismatch` row for a seed whose runs disagreed. */
 function mismatch(
-  base: Pick<NewFailure, 'seed' | 'seedOffset' | 'profile'>,
+  base: Pick<NewFailure, 'seed' | 'seedOffset' | 'profile' | 'foundBy'>,
   trace: string,
   hash: string,
   eventCount: number,
@@ -144,7 +237,8 @@ function mismatch(
 async function runMinimize(task: MinimizeTask): Promise<MinimizeTaskResult> {
   const c = await caseFor(task.caseRef, task.cwd);
   try {
-    const result = await minimizeFailure(c, BigInt(task.seed), normalizeProfile(task.profile), { maxRuns: task.maxRuns, maxMs: task.maxMs });
+    const budget = { maxRuns: task.maxRuns, maxMs: task.maxMs };
+    const result = await minimizeFailure(c, BigInt(task.seed), normalizeProfile(task.profile), budget, task.choices);
     return {
       kind: 'minimize',
       minimized: {
@@ -164,5 +258,7 @@ async function runMinimize(task: MinimizeTask): Promise<MinimizeTaskResult> {
 
 /** The piscina entry point. */
 export default function run(task: WorkerTask): Promise<WorkerResult> {
-  return task.kind === 'range' ? runRange(task) : runMinimize(task);
+  if (task.kind === 'range') return runRange(task);
+  if (task.kind === 'guided-range') return runGuided(task);
+  return runMinimize(task);
 }

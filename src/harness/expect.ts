@@ -3,9 +3,10 @@ import { MarionetteError } from '../kernel/errors.js';
 import type { FailureKind } from './failure.js';
 import { formatSeed, parseSeed, SEED_MAX, type SeedInput } from '../kernel/parse-seed.js';
 import { runCase } from './run-case.js';
-import { runOnce } from './run-once.js';
+import { runOnce, type RunOutcome } from './run-once.js';
+import { runGuidedInProcess } from './guided/run-rounds.js';
 import type { RunReport } from './run-report.js';
-import type { ProfileInput } from '../faults/profiles/fault-profile.js';
+import type { FaultProfile, ProfileInput } from '../faults/profiles/fault-profile.js';
 import { resolveProfile } from '../faults/profiles/resolve-profile.js';
 
 /** Thrown by `expectPass`, `expectFailure` and `expectFuzz`; carries the report that failed the expectation. */
@@ -74,6 +75,12 @@ export interface ExpectFuzzOptions {
   readonly profile?: ProfileInput;
   /** Also record a failure in this failure database (a campaign of kind `test`), for `mar failures` and `mar replay`. */
   readonly db?: string;
+  /**
+   * Coverage-guided search (SPEC 10): runs that reach new coverage join a corpus of choice tapes,
+   * and most later runs mutate one instead of starting from a fresh seed; the same runs as
+   * `mar fuzz --guided` over the same seeds. A failure from a mutated tape is reported with it.
+   */
+  readonly guided?: boolean;
 }
 
 /** What `expectFuzz` tells the failure store about the run of seeds that found a failure. */
@@ -81,6 +88,8 @@ export interface TestFailureContext {
   readonly firstSeed: bigint;
   readonly seedsRun: number;
   readonly profile: ProfileInput | undefined;
+  /** The tape of a failure guided search found from a mutated tape (the report's run replays it). */
+  readonly choices?: readonly number[];
 }
 
 /** Stores a failure found by `expectFuzz({ db })` and returns its failure id. */
@@ -119,26 +128,45 @@ export async function expectFuzz(c: Case, options: ExpectFuzzOptions = {}): Prom
     throw new MarionetteError(`expectFuzz: seed ${formatSeed(firstSeed)} + ${seeds} seeds runs past 2^64 - 1`);
   }
   const unhit = new Set(c.sometimes);
-  for (let i = 0; i < seeds; i++) {
-    if (i > 0 && i % YIELD_EVERY_SEEDS === 0) await new Promise((resolve) => setImmediate(resolve));
-    const seed = firstSeed + BigInt(i);
-    const profile = resolveProfile(options.profile, seed);
-    const outcome = await runOnce(c, { seed, profile, captureStacks: false });
+  /** Notes a run's hits; throws the expectation's failure when the run failed. */
+  const judge = async (i: number, seed: bigint, profile: FaultProfile, choices: readonly number[] | null, outcome: RunOutcome): Promise<void> => {
     for (const hit of outcome.assertionHits) unhit.delete(hit.name);
-    if (outcome.failure !== undefined) {
-      const report = await runCase(c, { seed, profile: options.profile });
-      let stored = '';
-      if (options.db !== undefined) {
-        if (failureRecorder === undefined) throw new MarionetteError('expectFuzz: db needs the failure store; import expectFuzz from the marionette-sim package');
-        const id = await failureRecorder(options.db, report, { firstSeed, seedsRun: i + 1, profile: options.profile });
-        stored = `\n  stored as failure #${id} in ${options.db}: mar replay ${id} --db ${options.db}`;
-      }
-      throw new ExpectationFailed(
-        `expectFuzz: ${c.name} failed on seed ${report.seedText} (seed ${i + 1} of ${seeds} from ${formatSeed(firstSeed)})\n` +
-          describeFailure(report) +
-          stored,
-        report,
-      );
+    if (outcome.failure === undefined) return;
+    // A mutated run replays its tape under the profile it ran with; a fresh seed under the option.
+    const report =
+      choices === null ? await runCase(c, { seed, profile: options.profile }) : await runCase(c, { seed, profile, choices });
+    let stored = '';
+    if (options.db !== undefined) {
+      if (failureRecorder === undefined) throw new MarionetteError('expectFuzz: db needs the failure store; import expectFuzz from the marionette-sim package');
+      const context = { firstSeed, seedsRun: i + 1, profile: options.profile, ...(choices === null ? {} : { choices }) };
+      const id = await failureRecorder(options.db, report, context);
+      stored = `\n  stored as failure #${id} in ${options.db}: mar replay ${id} --db ${options.db}`;
+    }
+    const origin = choices === null ? '' : ', by guided search from a mutated tape: the seed alone does not reproduce it, so store it with db to replay it';
+    throw new ExpectationFailed(
+      `expectFuzz: ${c.name} failed on seed ${report.seedText} (run ${i + 1} of ${seeds} from ${formatSeed(firstSeed)}${origin})\n` +
+        describeFailure(report) +
+        stored,
+      report,
+    );
+  };
+  if (options.guided === true) {
+    let runs = 0;
+    await runGuidedInProcess(c, {
+      firstSeed,
+      seeds,
+      profile: options.profile ?? 'none',
+      onRun: async (run) => {
+        if (++runs % YIELD_EVERY_SEEDS === 0) await new Promise((resolve) => setImmediate(resolve));
+        await judge(run.offset, run.seed, run.profile, run.choices, run.outcome!);
+      },
+    });
+  } else {
+    for (let i = 0; i < seeds; i++) {
+      if (i > 0 && i % YIELD_EVERY_SEEDS === 0) await new Promise((resolve) => setImmediate(resolve));
+      const seed = firstSeed + BigInt(i);
+      const profile = resolveProfile(options.profile, seed);
+      await judge(i, seed, profile, null, await runOnce(c, { seed, profile, captureStacks: false }));
     }
   }
   if (unhit.size > 0) {

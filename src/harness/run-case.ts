@@ -34,7 +34,16 @@ export async function runCase(c: Case, options: RunCaseOptions): Promise<RunRepo
   const tape = options.choices;
   const first = await runOnce(c, { seed, profile, choices: tape === undefined ? undefined : new TapeChoices(tape) });
   const second = await runOnce(c, { seed, profile, choices: tape === undefined ? undefined : new TapeChoices(tape) });
-  return buildRunReport({ case: c, caseRef: options.caseRef, seed, profile, replayArgs: profileReplayArgs(options.profile, profile), first, second });
+  return buildRunReport({
+    case: c,
+    caseRef: options.caseRef,
+    seed,
+    profile,
+    replayArgs: profileReplayArgs(options.profile, profile),
+    fromTape: tape !== undefined,
+    first,
+    second,
+  });
 }
 
 /** The `--profile` words of a replay command: the name of a named profile, the JSON of an object. */

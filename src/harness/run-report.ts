@@ -75,6 +75,8 @@ export interface ReportInput {
   readonly profile: unknown;
   /** Extra arguments of the replay command (e.g. `--profile '{...}'`). */
   readonly replayArgs?: readonly string[];
+  /** The runs replayed a choice tape (guided search): no seed-only command replays them. */
+  readonly fromTape?: boolean;
   readonly first: RunOutcome;
   readonly second: RunOutcome | undefined;
 }
@@ -87,7 +89,9 @@ export function buildRunReport(input: ReportInput): RunReport {
   const kind: FailureKind | undefined = divergence !== undefined ? 'determinism_mismatch' : failure?.kind;
   const caseRef = input.caseRef ?? caseReference(input.case);
   const seedText = formatSeed(input.seed);
-  const replayCommand = ['mar', 'run', caseRef, '--seed', seedText, ...(input.replayArgs ?? []), '--trace'].map(shellQuote).join(' ');
+  const replayCommand = input.fromTape
+    ? 'mar replay <failure id> (a run from a mutated choice tape replays from its stored failure, not its seed)'
+    : ['mar', 'run', caseRef, '--seed', seedText, ...(input.replayArgs ?? []), '--trace'].map(shellQuote).join(' ');
   const checkName = divergence !== undefined ? undefined : failure?.checkName;
   const errorName = divergence !== undefined ? 'DeterminismMismatch' : failure?.errorName;
   const errorMessage =

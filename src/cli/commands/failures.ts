@@ -67,6 +67,7 @@ export function failuresCommand(output: Output) {
                 eventCount: f.eventCount,
                 traceHash: f.traceHash,
                 minimizedEventCount: f.minimizedEventCount,
+                foundBy: f.foundBy === null ? null : JSON.parse(f.foundBy),
                 profile: JSON.parse(f.profile),
                 createdAt: f.createdAt,
               }),
@@ -75,7 +76,9 @@ export function failuresCommand(output: Output) {
         } else {
           if (failures.length === 0) output.stdout('no failures recorded');
           for (const f of failures) {
-            output.stdout(`#${f.id}  campaign ${f.campaignId}  ${f.caseRef}  seed=${f.seed}  ${f.signature}${f.errorMessage ? `  ${f.errorMessage}` : ''}`);
+            // A run of guided search from a mutated tape is not a run of its seed: say so.
+            const seed = f.foundBy === null ? `seed=${f.seed}` : `seed=${f.seed} (mutated tape)`;
+            output.stdout(`#${f.id}  campaign ${f.campaignId}  ${f.caseRef}  ${seed}  ${f.signature}${f.errorMessage ? `  ${f.errorMessage}` : ''}`);
           }
         }
         return EXIT.ok;

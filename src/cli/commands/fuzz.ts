@@ -24,6 +24,7 @@ interface FuzzArgs {
   readonly minimize: boolean;
   readonly workerMemory: number;
   readonly json?: boolean;
+  readonly guided?: boolean;
 }
 
 /** Exit code of a campaign a signal interrupted (128 + SIGINT). */
@@ -48,6 +49,10 @@ export function fuzzCommand(output: Output) {
         .option('keep-traces', { type: 'number', default: 5, describe: 'keep full traces for the first N seeds of each signature' })
         .option('minimize', { type: 'boolean', default: true, describe: 'minimize each new signature (--no-minimize to skip)' })
         .option('worker-memory', { type: 'number', default: DEFAULT_WORKER_MEMORY_MB, describe: 'heap limit of each worker in MB; a seed that exhausts it is a WorkerOutOfMemory failure' })
+        .option('guided', {
+          type: 'boolean',
+          describe: 'coverage-guided search: runs that reach new coverage join a corpus of choice tapes that later runs mutate (a resumed campaign keeps its mode)',
+        })
         .option('json', { type: 'boolean', describe: 'print one JSON summary and nothing else on stdout' }),
     handler: async (args: FuzzArgs): Promise<number> => {
       if (args.resume === undefined && args.case === undefined) throw new UsageError('name a case, or --resume a campaign');
@@ -110,6 +115,7 @@ export function fuzzCommand(output: Output) {
           auditEvery: args.auditEvery,
           keepTraces: args.keepTraces,
           minimize: args.minimize,
+          guided: args.guided === true,
           onNotice: (line) => output.stderr(`mar: ${line}`),
           workerMemoryMb: args.workerMemory,
           stopSignal: stop.signal,
@@ -146,6 +152,7 @@ function summaryJson(s: CampaignSummary): Record<string, unknown> {
     seedsPerSecond: Math.round(s.seedsPerSecond),
     db: s.dbPath,
     coverage: s.coverage.map(({ name, kind, declared, runs, firstSeed }) => ({ name, kind, declared, runs, firstSeed })),
+    guided: s.guided,
     bugs: s.bugs.map((b) => ({
       signature: b.signature,
       failures: b.failuresInCampaign ?? b.failures,
@@ -172,6 +179,13 @@ function describeSummary(s: CampaignSummary, db: string): string[] {
   }
   const line = coverageLine(s.coverage);
   if (line !== undefined) lines.push(line);
+  if (s.guided !== null) {
+    const g = s.guided;
+    lines.push(
+      `guided: ${g.corpusSize.toLocaleString('en-US')} corpus entries reaching ${g.coveragePoints.toLocaleString('en-US')} coverage points; ` +
+        `${g.mutationRuns.toLocaleString('en-US')} of ${s.seedsDone.toLocaleString('en-US')} runs mutated a corpus tape`,
+    );
+  }
   if (s.status === 'interrupted') lines.push(`resume with: mar fuzz --resume ${s.campaignId}${dbArg}`);
   return lines;
 }

@@ -25,7 +25,7 @@ export class Corpus {
   /** Every point reached, with the entry that added it (null when that entry did not fit). */
   private readonly known = new Map<string, CorpusEntry | null>();
   private readonly hits = new Map<string, number>();
-  /** Per point: mutations aimed at it, and those that won (added coverage or failed). */
+  /** Per point: mutations aimed at it, and those that won (added coverage). */
   private readonly aims = new Map<string, { tries: number; wins: number }>();
 
   constructor(snapshot: readonly CorpusEntry[]) {

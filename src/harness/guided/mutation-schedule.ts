@@ -16,7 +16,7 @@ const PLACEMENT_OF_8: readonly Placement[] = ['at-focus', 'at-focus', 'at-focus'
 
 /**
  * Chooses mutations by how well they have worked in this lane (MOpt's idea, in its simplest
- * form): each mutation is picked with probability proportional to its Laplace success rate `(wins + 1) / (uses + 2)`, a win being a run that added coverage or failed. What
+ * form): each mutation is picked with probability proportional to its Laplace success rate `(wins + 1) / (uses + 2)`, a win being a run that added coverage. What
  * works for the case under test (repeating the step that made progress, redrawing the tail) soon
  * gets most of the runs, and no arm ever drops to zero.
  */

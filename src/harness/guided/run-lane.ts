@@ -113,7 +113,9 @@ export async function runLane(c: Case, options: LaneOptions): Promise<LaneResult
     const coverage = new CoverageCollector(() => made.length);
     const outcome = await runOnce(c, { seed, profile, choices: tape ?? recorder, captureStacks: false, observeEvents: coverage.observe });
     corpus.countHits(coverage.points, aim?.entry);
-    let won = outcome.failure !== undefined;
+    // A win is new coverage; a failure is the caller's business (the lane would otherwise keep
+    // pouring runs into re-finding a bug it already has).
+    let won = false;
     if (outcome.failure === undefined) {
       const points = corpus.newPoints(coverage.points);
       if (points.length > 0) {

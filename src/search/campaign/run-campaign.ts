@@ -11,16 +11,20 @@ import { loadCase } from '../load-case.js';
 import { seedRangeWorkerUrl } from '../package-root.js';
 import { isMinimizable } from '../minimize/minimize-failure.js';
 import { buildIdentity } from '../store/build-identity.js';
-import { type CoverageRow, FailureStore, type BugRow, type CampaignRow, type NewFailure } from '../store/failure-store.js';
+import { type CoverageRow, FailureStore, type BugRow, type CampaignRow, type GuidedFigures, type NewFailure } from '../store/failure-store.js';
+import type { CorpusEntry } from '../../harness/guided/corpus-entry.js';
+import { LANE_RUNS, ROUND_RUNS } from '../../harness/guided/run-lane.js';
 import { SeedPlan, type OffsetRange } from './seed-plan.js';
 import {
   PROGRESS_NOT_STARTED,
   PROGRESS_SEED_INDEX,
   PROGRESS_WORDS,
+  type GuidedRangeTask,
   type MinimizeTask,
   type MinimizeTaskResult,
   type RangeResult,
   type RangeTask,
+  type SkippedRun,
 } from './worker-protocol.js';
 
 /** Options of a campaign (`mar fuzz`). */
@@ -66,6 +70,12 @@ export interface CampaignOptions {
   readonly drainMs?: number;
   /** Aborting it cuts in-flight batches off at once (a second Ctrl-C); their seeds run again on resume. */
   readonly cutOffSignal?: AbortSignal;
+  /**
+   * Guided search (SPEC 10): runs that reach new coverage join a corpus of choice tapes, and most
+   * runs then mutate one (see `runLane`). A resumed campaign keeps its mode; asking for the other
+   * one is a usage error.
+   */
+  readonly guided?: boolean;
 }
 
 /**
@@ -140,6 +150,8 @@ export interface CampaignSummary {
   readonly bugs: readonly BugRow[];
   /** Assertion coverage of the campaign (every session), declared names never hit first. */
   readonly coverage: CoverageRow[];
+  /** What guided search built up (null for an unguided campaign). */
+  readonly guided: GuidedFigures | null;
   /** Seeds this session ran, and how long it took. */
   readonly sessionSeeds: number;
   readonly sessionMs: number;
@@ -198,6 +210,12 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
     if (campaign === undefined) throw new UsageError(`--resume: no campaign ${options.resumeId} in ${options.dbPath}`);
     if (campaign.status === 'done') throw new UsageError(`--resume: campaign ${campaign.id} is already done`);
     if (campaign.kind !== 'fuzz') throw new UsageError(`--resume: campaign ${campaign.id} was recorded by expectFuzz, not mar fuzz`);
+    if (options.guided === true && campaign.guided === 0) {
+      throw new UsageError(`--guided: campaign ${campaign.id} is not guided; resume it without --guided`);
+    }
+    if (options.guided !== true && campaign.guided === 1) {
+      throw new UsageError(`--resume: campaign ${campaign.id} is guided; resume it with --guided`);
+    }
     if (campaign.status === 'running' && ownerAlive(campaign)) {
       throw new UsageError(`--resume: campaign ${campaign.id} is still running (process ${campaign.ownerPid} on ${campaign.ownerHost}); stop it first`);
     }
@@ -227,6 +245,7 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
     auditEvery: options.auditEvery ?? 64,
     keepTraces: options.keepTraces ?? 5,
     build: buildIdentity(),
+    guided: options.guided === true,
   });
   store.declareCoverage(campaign.id, loaded.case.sometimes);
   return { campaign, plan: SeedPlan.fresh(campaign.plannedSeeds, seedCapacity(campaign.startSeed)) };
@@ -274,6 +293,12 @@ class CampaignSession {
   private abandonedWork = false;
   private finish!: () => void;
   private fatal: unknown;
+  /** Guided campaigns: offsets completed per round, the round being worked, its corpus, and runs to skip per lane. */
+  private readonly guided: boolean;
+  private readonly completedInRound = new Map<number, number>();
+  private round = 0;
+  private snapshot: { readonly round: number; readonly entries: readonly CorpusEntry[] } | undefined;
+  private readonly skips = new Map<number, SkippedRun[]>();
 
   constructor(
     private readonly store: FailureStore,
@@ -289,6 +314,8 @@ class CampaignSession {
       options.onNotice?.(`--workers ${requested} is more than ${MAX_WORKERS_PER_CORE} per core (${availableParallelism()} cores here); using ${this.workers}`);
     }
     this.profile = campaign.profile.startsWith('{') ? (JSON.parse(campaign.profile) as ProfileInput) : (campaign.profile as ProfileInput);
+    this.guided = campaign.guided === 1;
+    if (this.guided) for (const range of store.completedRanges(campaign.id)) this.countCompleted(range.firstOffset, range.count);
     this.deadlineMs = campaign.durationMs === null ? null : this.startedMs + Math.max(0, campaign.durationMs - campaign.activeMs);
     this.workerMemoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB;
     if (!Number.isInteger(this.workerMemoryMb) || this.workerMemoryMb < 16) {
@@ -353,6 +380,7 @@ class CampaignSession {
       failures: row.failures,
       bugs: this.store.listBugs({ campaignId: row.id }),
       coverage: this.store.listCoverage({ campaignId: row.id }),
+      guided: row.guided === 1 ? this.store.guidedFigures(row.id) : null,
       sessionSeeds: this.sessionSeeds,
       sessionMs,
       seedsPerSecond: sessionMs > 0 ? (this.sessionSeeds / sessionMs) * 1000 : 0,
@@ -384,7 +412,14 @@ class CampaignSession {
     // Past the deadline no fresh seeds start, but work put back (after a timeout or a crash) still runs.
     const timeUp = this.deadlineMs !== null && performance.now() >= this.deadlineMs;
     while (!this.stopping && this.fatal === undefined && this.ranges.size < this.workers * 2) {
-      const range = timeUp ? this.plan.nextPending(this.batchSize()) : this.plan.next(this.batchSize());
+      let range: OffsetRange | undefined;
+      if (this.guided) {
+        // A round at a time: every lane of a round starts from the corpus of the rounds before it.
+        const roundEnd = (this.currentRound() + 1) * ROUND_RUNS;
+        range = timeUp ? this.plan.nextPending(LANE_RUNS, roundEnd) : this.plan.next(LANE_RUNS, roundEnd);
+      } else {
+        range = timeUp ? this.plan.nextPending(this.batchSize()) : this.plan.next(this.batchSize());
+      }
       if (range === undefined) break;
       this.dispatch(range);
     }
@@ -392,6 +427,30 @@ class CampaignSession {
     if (this.ranges.size === 0 && this.minimizations.size === 0 && (this.stopping || this.fatal !== undefined || nothingLeft)) {
       this.finish();
     }
+  }
+
+  /** The lowest round of a guided campaign with offsets not yet completed. */
+  private currentRound(): number {
+    const total = Math.min(this.campaign.plannedSeeds ?? Number.MAX_SAFE_INTEGER, seedCapacity(this.campaign.startSeed));
+    for (;;) {
+      const start = this.round * ROUND_RUNS;
+      if (start >= total) return this.round;
+      const size = Math.min(ROUND_RUNS, total - start);
+      if ((this.completedInRound.get(this.round) ?? 0) < size) return this.round;
+      this.round++;
+    }
+  }
+
+  /** Counts completed offsets of a guided campaign by round (a lane never spans two rounds). */
+  private countCompleted(firstOffset: number, count: number): void {
+    const round = Math.floor(firstOffset / ROUND_RUNS);
+    this.completedInRound.set(round, (this.completedInRound.get(round) ?? 0) + count);
+  }
+
+  /** The corpus a lane of `round` starts from: every entry of the rounds before it. */
+  private corpusOfRound(round: number): readonly CorpusEntry[] {
+    if (this.snapshot?.round !== round) this.snapshot = { round, entries: this.store.corpusBefore(this.campaign.id, round * ROUND_RUNS) };
+    return this.snapshot.entries;
   }
 
   /** Seeds per batch: about TARGET_BATCH_MS of work, smaller near the end so every worker finishes together. */
@@ -413,8 +472,7 @@ class CampaignSession {
       lastIndex: -1,
       lastChangeMs: performance.now(),
     };
-    const task: RangeTask = {
-      kind: 'range',
+    const base = {
       caseRef: this.campaign.caseRef,
       cwd: this.cwd,
       profile: this.profile as RangeTask['profile'],
@@ -425,6 +483,14 @@ class CampaignSession {
       keepTraces: this.campaign.keepTraces,
       progress: shared,
     };
+    const task: RangeTask | GuidedRangeTask = this.guided
+      ? {
+          ...base,
+          kind: 'guided-range',
+          corpus: this.corpusOfRound(Math.floor(range.offset / ROUND_RUNS)),
+          skip: this.skips.get(range.offset) ?? [],
+        }
+      : { ...base, kind: 'range' };
     this.ranges.add(flight);
     (this.pool.run(task, { signal: flight.controller.signal }) as Promise<RangeResult>)
       .then(
@@ -452,9 +518,14 @@ class CampaignSession {
       range: { firstOffset: flight.range.offset, count: flight.range.count },
       failures: result.failures,
       coverage: result.coverage,
+      guided: result.guided,
       activeMsDelta: this.sinceLastRecord(),
       dispatchedEnd: this.plan.frontier,
     });
+    if (this.guided) {
+      this.countCompleted(flight.range.offset, flight.range.count);
+      this.skips.delete(flight.range.offset);
+    }
     for (const bug of newBugs) this.minimize(bug.failureId);
   }
 
@@ -471,6 +542,10 @@ class CampaignSession {
       return;
     }
     const index = flight.timedOutIndex ?? Math.min(started, count - 1);
+    if (this.guided) {
+      this.laneDied(flight, index, error);
+      return;
+    }
     const before = { offset, count: index };
     const after = { offset: offset + index + 1, count: count - index - 1 };
     const reason = error instanceof Error ? error.message : String(error);
@@ -480,15 +555,9 @@ class CampaignSession {
     }
     if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
       // Memory runs out after many seeds as often as in one: record the seed that was running, once.
-      this.recordSeedFailure(
-        offset + index,
-        'scenario_error',
-        'WorkerOutOfMemory',
-        `the worker ran out of its ${this.workerMemoryMb} MB heap running this seed (a leak across seeds, or a seed that needs more: --worker-memory)`,
-      );
+      this.recordSeedFailure(offset + index, 'scenario_error', 'WorkerOutOfMemory', this.outOfMemoryMessage());
     } else if (flight.timedOutIndex !== undefined) {
-      const seconds = this.campaign.seedTimeoutMs / 1000;
-      this.recordSeedFailure(offset + index, 'timeout', 'SeedTimeout', `the seed ran longer than the ${seconds} s per-seed limit; its worker was replaced`);
+      this.recordSeedFailure(offset + index, 'timeout', 'SeedTimeout', this.timeoutMessage());
     } else if (this.crashedAt.has(offset + index)) {
       this.recordSeedFailure(offset + index, 'scenario_error', 'WorkerCrashed', `the seed crashed its worker twice: ${reason}`);
     } else {
@@ -499,6 +568,39 @@ class CampaignSession {
     }
     this.plan.requeue(before);
     this.plan.requeue(after);
+  }
+
+  /**
+   * A guided lane whose worker died at run `index`. Later runs of a lane depend on earlier ones,
+   * so the lane runs again whole; the run that ran away (or crashed its worker twice, or ran out
+   * of memory) is skipped then and recorded as that failure, with its tape when it was mutated.
+   */
+  private laneDied(flight: RangeFlight, index: number, error: unknown): void {
+    const offset = flight.range.offset + index;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (++this.deathsInARow >= MAX_WORKER_DEATHS_IN_A_ROW) {
+      this.fatal ??= new WorkersKeepDying(`workers keep dying: ${this.deathsInARow} in a row with no batch finished (the last at seed offset ${offset}: ${reason})`);
+    }
+    let skipped: SkippedRun | undefined;
+    if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      skipped = { offset, kind: 'scenario_error', errorName: 'WorkerOutOfMemory', errorMessage: this.outOfMemoryMessage() };
+    } else if (flight.timedOutIndex !== undefined) {
+      skipped = { offset, kind: 'timeout', errorName: 'SeedTimeout', errorMessage: this.timeoutMessage() };
+    } else if (this.crashedAt.has(offset)) {
+      skipped = { offset, kind: 'scenario_error', errorName: 'WorkerCrashed', errorMessage: `the seed crashed its worker twice: ${reason}` };
+    } else {
+      this.crashedAt.add(offset);
+    }
+    if (skipped !== undefined) this.skips.set(flight.range.offset, [...(this.skips.get(flight.range.offset) ?? []), skipped]);
+    this.plan.requeue(flight.range);
+  }
+
+  private outOfMemoryMessage(): string {
+    return `the worker ran out of its ${this.workerMemoryMb} MB heap running this seed (a leak across seeds, or a seed that needs more: --worker-memory)`;
+  }
+
+  private timeoutMessage(): string {
+    return `the seed ran longer than the ${this.campaign.seedTimeoutMs / 1000} s per-seed limit; its worker was replaced`;
   }
 
   /** Records a failure of one seed that no worker could report (timeout, crash) as its own one-seed range. */
@@ -562,6 +664,7 @@ class CampaignSession {
       profile: JSON.parse(failure.profile),
       maxRuns: this.options.minimizeMaxRuns ?? 2000,
       maxMs,
+      choices: failure.foundBy === null ? undefined : (JSON.parse(failure.foundBy) as { choices: number[] }).choices,
     };
     this.minimizations.add(controller);
     const limit = setTimeout(() => controller.abort(), Math.min(MAX_TIMER_MS, maxMs + this.campaign.seedTimeoutMs));

@@ -45,11 +45,14 @@ export class SeedPlan {
     return plan;
   }
 
-  /** The next range of at most `maxCount` offsets, or undefined when nothing is left. */
-  next(maxCount: number): OffsetRange | undefined {
-    const pending = this.nextPending(maxCount);
+  /**
+   * The next range of at most `maxCount` offsets, or undefined when nothing is left. With
+   * `endOffset`, only offsets below it (a guided campaign works a round at a time).
+   */
+  next(maxCount: number, endOffset = Number.MAX_SAFE_INTEGER): OffsetRange | undefined {
+    const pending = this.nextPending(maxCount, endOffset);
     if (pending !== undefined) return pending;
-    const end = Math.min(this.total ?? this.capacity, this.capacity);
+    const end = Math.min(this.total ?? this.capacity, this.capacity, endOffset);
     const available = Math.min(maxCount, end - this.nextFresh);
     if (available <= 0) return undefined;
     const range = { offset: this.nextFresh, count: available };
@@ -57,10 +60,10 @@ export class SeedPlan {
     return range;
   }
 
-  /** The next pending range (a gap or re-queued work) of at most `maxCount` offsets, never fresh ones. */
-  nextPending(maxCount: number): OffsetRange | undefined {
+  /** The next pending range (a gap or re-queued work) of at most `maxCount` offsets below `endOffset`, never fresh ones. */
+  nextPending(maxCount: number, endOffset = Number.MAX_SAFE_INTEGER): OffsetRange | undefined {
     const head = this.pending[0];
-    if (head === undefined) return undefined;
+    if (head === undefined || head.offset >= endOffset) return undefined;
     if (head.count <= maxCount) return this.pending.shift();
     this.pending[0] = { offset: head.offset + maxCount, count: head.count - maxCount };
     return { offset: head.offset, count: maxCount };

@@ -5,6 +5,7 @@
  */
 import type { NewFailure } from '../store/failure-store.js';
 import type { PartialProfile } from '../../faults/profiles/fault-profile.js';
+import type { CorpusEntry } from '../../harness/guided/corpus-entry.js';
 
 /**
  * Index in a task's progress slot: the offset within the task of the seed being run. It starts at
@@ -34,6 +35,30 @@ export interface RangeTask {
   readonly keepTraces: number;
   /** Shared `Int32Array(PROGRESS_WORDS)` the worker updates as it goes. */
   readonly progress: SharedArrayBuffer;
+  /**
+   * Replay this choice sequence instead of the seed's generator (only with `count` 1: a run found
+   * by guided search that ran away or crashed its worker, replayed in a worker).
+   */
+  readonly choices?: readonly number[];
+}
+
+/**
+ * Run a lane of a guided campaign: `count` runs from `firstSeed`, each a fresh seed or a mutated
+ * corpus tape (see `runLane`), starting from the corpus of the rounds before the lane's.
+ */
+export interface GuidedRangeTask extends Omit<RangeTask, 'kind' | 'choices'> {
+  readonly kind: 'guided-range';
+  readonly corpus: readonly CorpusEntry[];
+  /** Runs that ran away or crashed a worker before: not run again, recorded as these failures. */
+  readonly skip: readonly SkippedRun[];
+}
+
+/** A run of a guided lane that is recorded as a failure without being run again. */
+export interface SkippedRun {
+  readonly offset: number;
+  readonly kind: 'timeout' | 'scenario_error';
+  readonly errorName: string;
+  readonly errorMessage: string;
 }
 
 /** What a range task returns: its results, or why the worker itself could not run it. */
@@ -47,6 +72,16 @@ export interface RangeDone {
   readonly elapsedMs: number;
   /** Assertion coverage of the range: each name hit, by how many of its runs, first at which offset. */
   readonly coverage: CoverageCount[];
+  /** What a guided lane adds to its campaign's corpus (absent for an unguided range). */
+  readonly guided?: GuidedLaneResult;
+}
+
+/** The corpus side of a guided lane. */
+export interface GuidedLaneResult {
+  /** Runs that mutated a corpus tape rather than starting from a fresh seed. */
+  readonly mutationRuns: number;
+  /** The lane's new corpus entries, in offset order. */
+  readonly entries: CorpusEntry[];
 }
 
 /** How many runs of a batch hit one `sometimes` or `reachable` name (no per-seed rows). */
@@ -77,6 +112,8 @@ export interface MinimizeTask {
   readonly profile: PartialProfile;
   readonly maxRuns: number;
   readonly maxMs: number;
+  /** The choice sequence of a failure found from a mutated tape: minimization starts from it. */
+  readonly choices?: readonly number[];
 }
 
 /** What a minimize task returns (nothing when the failure cannot be minimized in-process). */
@@ -93,5 +130,5 @@ export interface MinimizeTaskResult {
   readonly error: string | null;
 }
 
-export type WorkerTask = RangeTask | MinimizeTask;
+export type WorkerTask = RangeTask | GuidedRangeTask | MinimizeTask;
 export type WorkerResult = RangeResult | MinimizeTaskResult;

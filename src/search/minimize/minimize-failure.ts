@@ -64,15 +64,26 @@ export function isMinimizable(kind: string, errorName: string | null): boolean {
  * Neither phase accepts a candidate with more trace events than the best so far.
  *
  * Candidate runs are bounded to ten times the original event count, so an edit cannot run away.
+ * `choices` is the tape of a failure found by guided search from a mutated tape: the search then
+ * starts from it instead of the seed's generator.
  * @throws {InvalidArgument} when the seed does not fail, or fails with a kind a single run cannot reproduce.
  */
-export async function minimizeFailure(c: Case, seed: bigint, profile: FaultProfile, budget: MinimizeBudget = {}): Promise<MinimizeResult> {
+export async function minimizeFailure(
+  c: Case,
+  seed: bigint,
+  profile: FaultProfile,
+  budget: MinimizeBudget = {},
+  choices?: readonly number[],
+): Promise<MinimizeResult> {
   const maxRuns = budget.maxRuns ?? 2000;
   const deadline = Date.now() + (budget.maxMs ?? 10_000);
   let runs = 0;
   const exhausted = () => runs >= maxRuns || Date.now() >= deadline;
+  /** The decisions of a run: the failing tape when there is one, else the seed's own generator. */
+  const source = () => (choices === undefined ? new RecordingChoices(Prng.fromSeed(seed)) : new TapeChoices(choices));
+  const made = (s: RecordingChoices | TapeChoices) => (s instanceof TapeChoices ? s.used : s.values);
 
-  const recorder = new RecordingChoices(Prng.fromSeed(seed));
+  const recorder = source();
   const original = await runOnce(c, { seed, profile, choices: recorder, captureStacks: false });
   const signature = signatureOf(original);
   if (signature === undefined || original.failure === undefined || !MINIMIZABLE.has(original.failure.kind)) {
@@ -82,7 +93,7 @@ export async function minimizeFailure(c: Case, seed: bigint, profile: FaultProfi
 
   // Phase 1: shrink the profile, replaying the seed's own PRNG under each candidate.
   let bestProfile = profile;
-  let bestTape: readonly number[] = recorder.values;
+  let bestTape: readonly number[] = made(recorder);
   let bestEvents = original.eventCount;
   const arbitrary = faultProfileArbitrary();
   if (arbitrary.canShrinkWithoutContext(profile)) {
@@ -92,11 +103,11 @@ export async function minimizeFailure(c: Case, seed: bigint, profile: FaultProfi
       for (const candidate of arbitrary.shrink(bestProfile, undefined)) {
         if (exhausted()) break;
         runs++;
-        const candidateRecorder = new RecordingChoices(Prng.fromSeed(seed));
+        const candidateRecorder = source();
         const outcome = await runOnce(c, { seed, profile: candidate.value, choices: candidateRecorder, maxEvents, captureStacks: false });
         if (signatureOf(outcome) === signature && outcome.eventCount <= bestEvents) {
           bestProfile = candidate.value;
-          bestTape = candidateRecorder.values;
+          bestTape = made(candidateRecorder);
           bestEvents = outcome.eventCount;
           improved = true;
           break;
@@ -158,7 +169,7 @@ export async function minimizeFailure(c: Case, seed: bigint, profile: FaultProfi
     traceHash: traceHash(final.trace),
     eventCount: final.eventCount,
     originalEventCount: original.eventCount,
-    originalChoices: recorder.values.length,
+    originalChoices: made(recorder).length,
     runs,
     budgetExhausted: exhausted(),
   };

@@ -38,15 +38,16 @@ export interface ReplayResult {
   readonly message: string;
 }
 
-/**
- * Re-runs a stored failure and compares it with what was stored: the trace hash when the failure
- * kept one, else its signature. A minimized replay runs the stored choice sequence. Failures a
- * run cannot survive in-process (timeouts, crashed workers) are replayed in a worker thread under
- * the campaign's per-seed time limit.
- */
 /** Errors that mean a worker died running the seed: replayed in a worker, like timeouts. */
 const WORKER_DEATHS = new Set(['WorkerCrashed', 'WorkerOutOfMemory']);
 
+/**
+ * Re-runs a stored failure and compares it with what was stored: the trace hash when the failure
+ * kept one, else its signature. A minimized replay runs the stored choice sequence, and so does a
+ * failure found by guided search from a mutated tape (its artifact). Failures a
+ * run cannot survive in-process (timeouts, crashed workers) are replayed in a worker thread under
+ * the campaign's per-seed time limit.
+ */
 export async function replayFailure(store: FailureStore, failureId: number, options: { readonly minimized?: boolean; readonly cwd?: string } = {}): Promise<ReplayResult> {
   const failure = store.getFailure(failureId);
   if (failure === undefined) throw new ReplayError(`no failure #${failureId} in ${store.file}`);
@@ -66,6 +67,12 @@ export async function replayFailure(store: FailureStore, failureId: number, opti
   if (failure.kind === 'timeout' || WORKER_DEATHS.has(failure.errorName ?? '')) {
     return replayInWorker(failure, cwd, campaign?.seedTimeoutMs ?? 30_000, buildWarning);
   }
+  if (failure.foundBy !== null) {
+    // Found by guided search from a mutated tape: the tape, not the seed, makes the run.
+    const outcome = await replayMinimized(c, JSON.parse(failure.foundBy) as MinimizedArtifact);
+    const signature = outcome.failure === undefined ? null : failureSignature(outcome.failure.kind, outcome.failure.checkName, outcome.failure.errorName);
+    return judge({ failure, minimized: false, buildWarning, signature, trace: outcome.trace, eventCount: outcome.eventCount, storedHash: failure.traceHash });
+  }
   const report = await runCase(c, { seed: BigInt(failure.seed), profile: JSON.parse(failure.profile) as ProfileInput, caseRef: failure.caseRef });
   return judge({ failure, minimized: false, buildWarning, signature: report.signature ?? null, trace: report.trace, eventCount: report.eventCount, storedHash: failure.traceHash });
 }
@@ -81,7 +88,8 @@ export async function replaySeed(
   profile: ProfileInput | undefined,
   cwd = process.cwd(),
 ): Promise<ReplayResult> {
-  const stored = store?.findFailures(caseRef, seed).find((f) => profile === undefined || sameProfile(f, profile));
+  // A failure found from a mutated tape is not a run of its seed, so it is not what `--seed` asks for.
+  const stored = store?.findFailures(caseRef, seed).find((f) => f.foundBy === null && (profile === undefined || sameProfile(f, profile)));
   if (stored !== undefined) return replayFailure(store!, stored.id, { cwd });
   const c: Case = (await loadCase(caseRef, cwd)).case;
   const report = await runCase(c, { seed, profile, caseRef });
@@ -190,6 +198,7 @@ async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: numbe
     auditEvery: 0,
     keepTraces: 1,
     progress: shared,
+    choices: failure.foundBy === null ? undefined : (JSON.parse(failure.foundBy) as MinimizedArtifact).choices,
   };
   try {
     const result = (await pool.run(task, { signal: controller.signal })) as RangeResult;

@@ -10,6 +10,7 @@ import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import type { BuildIdentity } from './build-identity.js';
 import { APPLICATION_ID, MIGRATIONS } from './schema.js';
 import type { CoverageCount } from '../campaign/worker-protocol.js';
+import type { CorpusEntry } from '../../harness/guided/corpus-entry.js';
 
 /** The database file is missing, not a marionette database, corrupt, or from a newer version. */
 export class StoreError extends MarionetteError {
@@ -51,6 +52,10 @@ export interface CampaignRow {
   /** The process working on the campaign (or that last did), and its host. */
   readonly ownerPid: number | null;
   readonly ownerHost: string | null;
+  /** 1 for a guided campaign (`mar fuzz --guided`), else 0. */
+  readonly guided: number;
+  /** Runs of a guided campaign that mutated a corpus tape instead of starting from a fresh seed. */
+  readonly mutationRuns: number;
 }
 
 /**
@@ -83,6 +88,12 @@ export interface FailureRow {
   readonly minimizedTrace: string | null;
   readonly minimizedTraceHash: string | null;
   readonly minimizedEventCount: number | null;
+  /**
+   * The artifact `{ seed, profile, choices }` (JSON) of a failure found by guided search from a
+   * mutated tape: its seed alone does not reproduce the run, so replay and minimization start
+   * from this. Null for a failure of a fresh seed.
+   */
+  readonly foundBy: string | null;
   /** When the details were recorded (null for a small row). */
   readonly createdAt: string | null;
   /** Whether this failing seed kept its details. */
@@ -115,7 +126,7 @@ export interface BugRow {
 export type NewFailure = Pick<
   FailureRow,
   'seed' | 'seedOffset' | 'profile' | 'kind' | 'signature' | 'phase' | 'checkName' | 'errorName' | 'errorMessage' | 'trace' | 'traceHash' | 'eventCount'
->;
+> & { readonly foundBy?: string | null };
 
 /** The failure record of a failing run's full report. */
 export function failureFromReport(report: RunReport, seedOffset: number): NewFailure {
@@ -139,7 +150,7 @@ export function failureFromReport(report: RunReport, seedOffset: number): NewFai
 export type NewCampaign = Pick<
   CampaignRow,
   'kind' | 'caseRef' | 'caseName' | 'profile' | 'startSeed' | 'plannedSeeds' | 'durationMs' | 'workers' | 'seedTimeoutMs' | 'auditEvery' | 'keepTraces'
-> & { readonly build: BuildIdentity };
+> & { readonly build: BuildIdentity; readonly guided?: boolean };
 
 /** One completed seed range of a campaign. */
 export interface CompletedRange {
@@ -158,6 +169,18 @@ export interface BatchRecord {
   readonly dispatchedEnd?: number;
   /** Assertion coverage of the batch's runs. */
   readonly coverage?: readonly CoverageCount[];
+  /** What a guided lane adds: its corpus entries and how many of its runs mutated a tape. */
+  readonly guided?: { readonly entries: readonly CorpusEntry[]; readonly mutationRuns: number };
+}
+
+/** What guided search has built up in one campaign. */
+export interface GuidedFigures {
+  /** Corpus entries (runs that added coverage). */
+  readonly corpusSize: number;
+  /** Distinct coverage points the corpus reached. */
+  readonly coveragePoints: number;
+  /** Runs that mutated a corpus tape. */
+  readonly mutationRuns: number;
 }
 
 /** Assertion coverage of one name in one campaign. */
@@ -197,7 +220,7 @@ const camel = (row: Record<string, unknown>): Record<string, unknown> =>
 const FAILURE_SELECT =
   'SELECT f.id, f.campaign_id, c.start_seed, c.profile AS campaign_profile, b.case_ref, b.case_name, f.seed_offset, d.profile, b.kind, b.signature, d.phase, ' +
   'b.check_name, b.error_name, d.error_message, d.trace, d.trace_hash, d.event_count, d.minimized, d.minimized_trace, ' +
-  'd.minimized_trace_hash, d.minimized_event_count, d.created_at, d.failure_id IS NOT NULL AS detailed ' +
+  'd.minimized_trace_hash, d.minimized_event_count, d.found_by, d.created_at, d.failure_id IS NOT NULL AS detailed ' +
   'FROM failures f JOIN campaigns c ON c.id = f.campaign_id JOIN bugs b ON b.id = f.bug_id LEFT JOIN failure_details d ON d.failure_id = f.id';
 /** The same without the (large) trace texts, for listings. */
 const FAILURE_LIST_SELECT = FAILURE_SELECT.replace('d.trace, ', 'NULL AS trace, ').replace('d.minimized_trace, ', 'NULL AS minimized_trace, ');
@@ -305,8 +328,8 @@ export class FailureStore {
     const result = this.db
       .prepare(
         `INSERT INTO campaigns (kind, case_ref, case_name, profile, start_seed, planned_seeds, duration_ms, workers, seed_timeout_ms,
-           audit_every, keep_traces, status, started_at, updated_at, package_version, git_commit, node_version, owner_pid, owner_host)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+           audit_every, keep_traces, status, started_at, updated_at, package_version, git_commit, node_version, owner_pid, owner_host, guided)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         campaign.kind,
@@ -327,6 +350,7 @@ export class FailureStore {
         campaign.build.nodeVersion,
         process.pid,
         hostname(),
+        campaign.guided === true ? 1 : 0,
       );
     return this.getCampaign(Number(result.lastInsertRowid))!;
   }
@@ -391,8 +415,8 @@ export class FailureStore {
     const setFirst = this.db.prepare('UPDATE bugs SET first_failure_id = ? WHERE id = ?');
     const insertFailure = this.db.prepare('INSERT INTO failures (campaign_id, bug_id, seed_offset) VALUES (?, ?, ?)');
     const insertDetails = this.db.prepare(
-      `INSERT INTO failure_details (failure_id, profile, phase, error_message, trace, trace_hash, event_count, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO failure_details (failure_id, profile, phase, error_message, trace, trace_hash, event_count, found_by, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const countCoverage = this.db.prepare(
       `INSERT INTO coverage (campaign_id, name, kind, runs, first_seed_offset) VALUES (?, ?, ?, ?, ?)
@@ -401,6 +425,13 @@ export class FailureStore {
     );
     this.db.transaction(() => {
       for (const count of batch.coverage ?? []) countCoverage.run(campaignId, count.name, count.kind, count.runs, count.firstOffset);
+      if (batch.guided !== undefined) {
+        const insertEntry = this.db.prepare('INSERT INTO corpus (campaign_id, seed_offset, profile, choices, points) VALUES (?, ?, ?, ?, ?)');
+        for (const entry of batch.guided.entries) {
+          insertEntry.run(campaignId, entry.offset, JSON.stringify(entry.profile), encodeChoices(entry.choices), JSON.stringify(entry.points));
+        }
+        this.db.prepare('UPDATE campaigns SET mutation_runs = mutation_runs + ? WHERE id = ?').run(batch.guided.mutationRuns, campaignId);
+      }
       if (batch.range !== undefined) {
         this.db
           .prepare('INSERT INTO campaign_ranges (campaign_id, first_offset, count) VALUES (?, ?, ?)')
@@ -418,10 +449,12 @@ export class FailureStore {
         }
         const id = Number(insertFailure.run(campaignId, bug.id, failure.seedOffset).lastInsertRowid);
         bumpBug.run(now, bug.id);
-        // Timeouts and crashes have no trace to regenerate cheaply, so they always keep their details.
-        const keep = bug.failures < campaign.keepTraces || failure.kind === 'timeout' || failure.errorName === 'WorkerCrashed';
+        // Timeouts and crashes have no trace to regenerate cheaply, and a run from a mutated tape
+        // cannot be regenerated from its seed, so they always keep their details.
+        const foundBy = failure.foundBy ?? null;
+        const keep = bug.failures < campaign.keepTraces || failure.kind === 'timeout' || failure.errorName === 'WorkerCrashed' || foundBy !== null;
         if (keep) {
-          insertDetails.run(id, failure.profile, failure.phase, failure.errorMessage, failure.trace, failure.traceHash, failure.eventCount, now);
+          insertDetails.run(id, failure.profile, failure.phase, failure.errorMessage, failure.trace, failure.traceHash, failure.eventCount, foundBy, now);
         }
         if (isNew) {
           setFirst.run(id, bug.id);
@@ -496,6 +529,32 @@ export class FailureStore {
       profile: profile ?? JSON.stringify(profileOfSeed(campaignProfile, seed)),
       detailed: detailed === 1,
     };
+  }
+
+  /** The corpus entries of a guided campaign found at offsets below `endOffset`, in offset order. */
+  corpusBefore(campaignId: number, endOffset: number): CorpusEntry[] {
+    const rows = this.db
+      .prepare('SELECT seed_offset, profile, choices, points FROM corpus WHERE campaign_id = ? AND seed_offset < ? ORDER BY seed_offset')
+      .all(campaignId, endOffset) as { seed_offset: number; profile: string; choices: Buffer; points: string }[];
+    return rows.map((row) => ({
+      offset: row.seed_offset,
+      profile: JSON.parse(row.profile),
+      choices: decodeChoices(row.choices),
+      points: JSON.parse(row.points),
+    }));
+  }
+
+  /** Corpus size, coverage points and mutation runs of a guided campaign. */
+  guidedFigures(campaignId: number): GuidedFigures {
+    const campaign = this.getCampaign(campaignId);
+    if (campaign === undefined) throw new StoreError(`no campaign ${campaignId} in ${this.file}`);
+    const points = new Set<string>();
+    let corpusSize = 0;
+    for (const row of this.db.prepare('SELECT points FROM corpus WHERE campaign_id = ?').iterate(campaignId) as Iterable<{ points: string }>) {
+      corpusSize++;
+      for (const [point] of JSON.parse(row.points) as [string, number][]) points.add(point);
+    }
+    return { corpusSize, coveragePoints: points.size, mutationRuns: campaign.mutationRuns };
   }
 
   /** Records the names a campaign's case declares it expects to hit (`defineCase({ sometimes })`). */
@@ -618,4 +677,17 @@ export function profileOfSeed(campaignProfile: string, seed: bigint): FaultProfi
   return campaignProfile.startsWith('{')
     ? resolveProfile(JSON.parse(campaignProfile) as never, seed)
     : resolveProfile(campaignProfile as 'none' | 'smoke' | 'swarm', seed);
+}
+
+/** A tape as a BLOB of little-endian float64s (exact for every decision up to 2^53). */
+function encodeChoices(choices: readonly number[]): Buffer {
+  const buffer = Buffer.alloc(choices.length * 8);
+  for (let i = 0; i < choices.length; i++) buffer.writeDoubleLE(choices[i]!, i * 8);
+  return buffer;
+}
+
+function decodeChoices(blob: Buffer): number[] {
+  const choices = new Array<number>(blob.length / 8);
+  for (let i = 0; i < choices.length; i++) choices[i] = blob.readDoubleLE(i * 8);
+  return choices;
 }

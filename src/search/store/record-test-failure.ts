@@ -29,10 +29,12 @@ export function recordTestFailure(
       auditEvery: 0,
       keepTraces: 5,
       build: buildIdentity(),
+      guided: run.choices !== undefined,
     });
+    const foundBy = run.choices === undefined ? null : JSON.stringify({ seed: report.seedText, profile: report.profile, choices: run.choices });
     store.recordBatch(campaign.id, {
       range: { firstOffset: 0, count: run.seedsRun },
-      failures: [failureFromReport(report, Number(report.seed - run.firstSeed))],
+      failures: [{ ...failureFromReport(report, Number(report.seed - run.firstSeed)), foundBy }],
       dispatchedEnd: run.seedsRun,
     });
     store.setStatus(campaign.id, 'done');

@@ -98,4 +98,22 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (campaign_id, name)
   ) WITHOUT ROWID;
   `,
+  // 3: guided search (mar fuzz --guided): the campaign's mode and how many of its runs mutated a
+  // tape, the artifact of a failure found from a mutated tape (its seed alone does not reproduce
+  // it), and the corpus: choice tapes that reached new coverage, with the points they added.
+  `
+  ALTER TABLE campaigns ADD COLUMN guided INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE campaigns ADD COLUMN mutation_runs INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE failure_details ADD COLUMN found_by TEXT;
+  CREATE TABLE corpus (
+    campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+    seed_offset INTEGER NOT NULL,
+    profile TEXT NOT NULL,
+    -- The decisions as little-endian float64s (a decision may be as large as 2^53 - 1).
+    choices BLOB NOT NULL,
+    -- JSON [[point, decisionIndex], ...]: the coverage points the run added.
+    points TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, seed_offset)
+  );
+  `,
 ];
