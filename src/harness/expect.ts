@@ -144,7 +144,7 @@ export async function expectFuzz(c: Case, options: ExpectFuzzOptions = {}): Prom
     }
     const origin = choices === null ? '' : ', by guided search from a mutated tape: the seed alone does not reproduce it, so store it with db to replay it';
     throw new ExpectationFailed(
-      `expectFuzz: ${c.name} failed on seed ${report.seedText} (run ${i + 1} of ${seeds} from ${formatSeed(firstSeed)}${origin})\n` +
+      `expectFuzz: ${c.name} failed on seed ${report.seedText} (${options.guided === true ? 'run' : 'seed'} ${i + 1} of ${seeds} from ${formatSeed(firstSeed)}${origin})\n` +
         describeFailure(report) +
         stored,
       report,
