@@ -3,6 +3,7 @@
  * the length of each measuring round (default 700 ms).
  */
 import { campaignBench } from './campaign-bench.js';
+import { guidedBench } from './guided-bench.js';
 import { faultBench } from './fault-bench.js';
 import { hermeticBench } from './hermetic-bench.js';
 import { kernelBench } from './kernel-bench.js';
@@ -14,7 +15,7 @@ import { registerNamedCases } from '../src/search/named-cases.js';
 registerNamedCases(BUILTIN_CASES);
 
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 700);
-const sections = [kernelBench, hermeticBench, faultBench, campaignBench, linearizabilityBench, storeBench];
+const sections = [kernelBench, hermeticBench, faultBench, campaignBench, guidedBench, linearizabilityBench, storeBench];
 console.log(`marionette-sim bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 for (const section of sections) {
   for (const line of await section(roundMs)) console.log(line);

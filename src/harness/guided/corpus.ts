@@ -27,6 +27,9 @@ export class Corpus {
   private readonly hits = new Map<string, number>();
   /** Per point: mutations aimed at it, and those that won (added coverage). */
   private readonly aims = new Map<string, { tries: number; wins: number }>();
+  /** Every (entry, point) there is to aim at, with its current weight (recomputed only when its counts change). */
+  private readonly slots: Slot[] = [];
+  private readonly slotsByPoint = new Map<string, Slot[]>();
 
   constructor(snapshot: readonly CorpusEntry[]) {
     for (const entry of snapshot) this.add(entry);
@@ -54,6 +57,7 @@ export class Corpus {
     for (const point of points.keys()) {
       if (parent !== undefined && this.known.get(point) === parent) continue;
       this.hits.set(point, (this.hits.get(point) ?? 0) + 1);
+      this.reweigh(point);
     }
   }
 
@@ -61,8 +65,17 @@ export class Corpus {
   add(entry: CorpusEntry): boolean {
     const fits = this.entries.length < MAX_CORPUS_ENTRIES && entry.choices.length <= MAX_CORPUS_TAPE;
     for (const [point] of entry.points) if (!this.known.has(point)) this.known.set(point, fits ? entry : null);
-    if (fits) this.entries.push(entry);
-    return fits;
+    if (!fits) return false;
+    this.entries.push(entry);
+    for (const [point, focus] of entry.points) {
+      const slot: Slot = { entry, point, focus, weight: 0 };
+      slot.weight = this.weight(slot);
+      this.slots.push(slot);
+      const same = this.slotsByPoint.get(point);
+      if (same === undefined) this.slotsByPoint.set(point, [slot]);
+      else same.push(slot);
+    }
+    return true;
   }
 
   /**
@@ -72,24 +85,21 @@ export class Corpus {
   select(rng: Prng): Selection {
     if (this.entries.length === 0) throw new Error('Corpus.select: the corpus is empty');
     let total = 0;
-    for (const entry of this.entries) for (const [point, focus] of entry.points) total += this.weight(entry, point, focus);
-    if (total === 0) {
+    for (const slot of this.slots) total += slot.weight;
+    let target = (rng.nextU32() / 2 ** 32) * total;
+    let last: Slot | undefined;
+    for (const slot of this.slots) {
+      if (slot.weight === 0) continue;
+      last = slot;
+      target -= slot.weight;
+      if (target < 0) break;
+    }
+    if (last === undefined) {
       // Only points past their runs' last decision: nothing to aim at, so anywhere in any tape.
       const entry = this.any(rng);
       return { entry, point: entry.points[0]![0], focus: rng.intLessThan(entry.choices.length + 1) };
     }
-    let target = (rng.nextU32() / 2 ** 32) * total;
-    let last: Selection | undefined;
-    for (const entry of this.entries) {
-      for (const [point, focus] of entry.points) {
-        const weight = this.weight(entry, point, focus);
-        if (weight === 0) continue;
-        last = { entry, point, focus };
-        target -= weight;
-        if (target < 0) return last;
-      }
-    }
-    return last!; // rounding left a sliver of `total` over
+    return { entry: last.entry, point: last.point, focus: last.focus };
   }
 
   /** Counts a mutation aimed at `point`. */
@@ -98,6 +108,17 @@ export class Corpus {
     aim.tries++;
     if (won) aim.wins++;
     this.aims.set(point, aim);
+    this.reweigh(point);
+  }
+
+  /** A uniformly chosen entry (the second parent of a splice). */
+  any(rng: Prng): CorpusEntry {
+    return this.entries[rng.intLessThan(this.entries.length)]!;
+  }
+
+  private reweigh(point: string): void {
+    const slots = this.slotsByPoint.get(point);
+    if (slots !== undefined) for (const slot of slots) slot.weight = this.weight(slot);
   }
 
   /**
@@ -106,17 +127,19 @@ export class Corpus {
    * leads nowhere stops soaking up the runs. A point the run reached after its last decision
    * weighs nothing: no decision comes after it for a mutation to change.
    */
-  private weight(entry: CorpusEntry, point: string, focus: number): number {
-    // A point reached after the run's last decision has no decision after it to change.
-    if (focus >= entry.choices.length) return 0;
-    const rarity = 1 / (1 + (this.hits.get(point) ?? 0));
-    const aim = this.aims.get(point);
+  private weight(slot: Slot): number {
+    if (slot.focus >= slot.entry.choices.length) return 0;
+    const rarity = 1 / (1 + (this.hits.get(slot.point) ?? 0));
+    const aim = this.aims.get(slot.point);
     const productivity = aim === undefined ? 0.5 : (aim.wins + 1) / (aim.tries + 2);
     return rarity * rarity * productivity;
   }
+}
 
-  /** A uniformly chosen entry (the second parent of a splice). */
-  any(rng: Prng): CorpusEntry {
-    return this.entries[rng.intLessThan(this.entries.length)]!;
-  }
+/** One point of one entry, with its share of the mutations. */
+interface Slot {
+  readonly entry: CorpusEntry;
+  readonly point: string;
+  readonly focus: number;
+  weight: number;
 }

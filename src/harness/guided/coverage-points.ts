@@ -1,4 +1,25 @@
 /**
+ * Event names seen so far in this thread, numbered, so a pair of names is one number to look up
+ * (building and hashing a `pair a b` string for every event cost more than the run itself).
+ * Names are the library's and the case's record names, a small set; past the cap, names are
+ * still covered, through the slower string path.
+ */
+const nameIds = new Map<string, number>();
+const MAX_NAME_IDS = 1 << 16;
+
+function idOf(name: string): number {
+  let id = nameIds.get(name);
+  if (id === undefined) {
+    if (nameIds.size >= MAX_NAME_IDS) return -1;
+    id = nameIds.size;
+    nameIds.set(name, id);
+  }
+  return id;
+}
+
+const RUN_BEGIN = 'run.begin';
+
+/**
  * The coverage of one run, as guided search sees it: the `sometimes` and `reachable` names hit,
  * the BUGGIFY hooks that fired, and every pair of consecutive trace event names (which tells
  * "a retry followed a timeout" from "a retry followed a reply"). Built from the trace as it is
@@ -7,7 +28,10 @@
 export class CoverageCollector {
   /** Each point the run reached, with the decisions made before it first did. */
   readonly points = new Map<string, number>();
-  private previousName = 'run.begin';
+  /** Pairs already noted in this run, as `previousId * 2^16 + id`. */
+  private readonly pairs = new Set<number>();
+  private previousName = RUN_BEGIN;
+  private previousId = idOf(RUN_BEGIN);
 
   /** @param decisionsMade how many decisions the run has made so far. */
   constructor(private readonly decisionsMade: () => number) {}
@@ -16,8 +40,18 @@ export class CoverageCollector {
   readonly observe = (body: string): void => {
     const space = body.indexOf(' ');
     const name = space < 0 ? body : body.slice(0, space);
-    this.note(`pair ${this.previousName} ${name}`);
+    const id = idOf(name);
+    if (id < 0 || this.previousId < 0) {
+      this.note(`pair ${this.previousName} ${name}`);
+    } else {
+      const pair = this.previousId * MAX_NAME_IDS + id;
+      if (!this.pairs.has(pair)) {
+        this.pairs.add(pair);
+        this.note(`pair ${this.previousName} ${name}`);
+      }
+    }
     this.previousName = name;
+    this.previousId = id;
     if (name === 'assert.sometimes' || name === 'assert.reachable') {
       const assertion = fieldOf(body, 'name');
       if (assertion !== undefined) this.note(`assert ${assertion}`);

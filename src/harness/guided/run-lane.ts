@@ -2,7 +2,7 @@ import { RecordingChoices, TapeChoices } from '../../kernel/choice-tape.js';
 import { Prng } from '../../kernel/prng.js';
 import type { Case } from '../define-case.js';
 import { runOnce, type RunOutcome } from '../run-once.js';
-import type { FaultProfile, ProfileInput } from '../../faults/profiles/fault-profile.js';
+import { normalizeProfile, type FaultProfile, type ProfileInput } from '../../faults/profiles/fault-profile.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import { Corpus } from './corpus.js';
 import type { CorpusEntry } from './corpus-entry.js';
@@ -72,7 +72,9 @@ export interface LaneResult {
  * the same runs, whatever thread runs it.
  */
 export async function runLane(c: Case, options: LaneOptions): Promise<LaneResult> {
-  const corpus = new Corpus(options.corpus);
+  // Entries that came through a worker message are plain copies: normalized once here, each
+  // keeps one profile object, so its mutated runs share the profile's cached trace lines.
+  const corpus = new Corpus(options.corpus.map((entry) => ({ ...entry, profile: normalizeProfile(entry.profile) })));
   const schedule = new MutationSchedule();
   /** First tries of the entries this lane found, the newest entry's on top. */
   const pending: Aim[] = [];

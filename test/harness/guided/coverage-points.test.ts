@@ -3,7 +3,7 @@ import * as mar from 'marionette-sim';
 import { describe, expect, it } from 'vitest';
 import { CoverageCollector } from '../../../src/harness/guided/coverage-points.js';
 import { runOnce } from '../../../src/harness/run-once.js';
-import { RecordingChoices } from '../../../src/kernel/choice-tape.js';
+import { RecordingChoices, TapeChoices } from '../../../src/kernel/choice-tape.js';
 
 /** A collector fed `bodies` in order, the decision count before body i being `decisions[i]`. */
 function collect(bodies: readonly string[], decisions: readonly number[]): Map<string, number> {
@@ -185,7 +185,6 @@ describe('coverage through runOnce (observeEvents)', () => {
 
   it('counts the sometimes point at the decision that made its condition true', async () => {
     // Decisions 3, 3, 3 (tape of a replay) make total 9 > 6 after the third random.int draw.
-    const { TapeChoices } = await import('../../../src/kernel/choice-tape.js');
     const tape = new TapeChoices([3, 1, 3, 1, 3, 1, 0, 1, 0, 1, 0, 1]); // value, then roll, per step
     const collector = new CoverageCollector(() => tape.used.length);
     await runOnce(tiny, { seed: 5n, choices: tape, observeEvents: collector.observe });
