@@ -22,14 +22,16 @@ export interface Selection {
  */
 export class Corpus {
   private readonly entries: CorpusEntry[] = [];
-  /** Every point reached, with the entry that added it (null when that entry did not fit). */
-  private readonly known = new Map<string, CorpusEntry | null>();
+  /** Every point reached. */
+  private readonly known = new Set<string>();
   private readonly hits = new Map<string, number>();
   /** Per point: mutations aimed at it, and those that won (added coverage). */
   private readonly aims = new Map<string, { tries: number; wins: number }>();
   /** Every (entry, point) there is to aim at, with its current weight (recomputed only when its counts change). */
   private readonly slots: Slot[] = [];
   private readonly slotsByPoint = new Map<string, Slot[]>();
+  /** The points each entry added (lanes of one round may add the same point twice). */
+  private readonly pointsOf = new Map<CorpusEntry, ReadonlySet<string>>();
 
   constructor(snapshot: readonly CorpusEntry[]) {
     for (const entry of snapshot) this.add(entry);
@@ -54,8 +56,9 @@ export class Corpus {
    * a point is reached from elsewhere, which is how hard it is to get to.
    */
   countHits(points: ReadonlyMap<string, number>, parent: CorpusEntry | undefined): void {
+    const own = parent === undefined ? undefined : this.pointsOf.get(parent);
     for (const point of points.keys()) {
-      if (parent !== undefined && this.known.get(point) === parent) continue;
+      if (own?.has(point)) continue;
       this.hits.set(point, (this.hits.get(point) ?? 0) + 1);
       this.reweigh(point);
     }
@@ -64,9 +67,10 @@ export class Corpus {
   /** Adds an entry whose points are new (when there is room and its tape is not too long). */
   add(entry: CorpusEntry): boolean {
     const fits = this.entries.length < MAX_CORPUS_ENTRIES && entry.choices.length <= MAX_CORPUS_TAPE;
-    for (const [point] of entry.points) if (!this.known.has(point)) this.known.set(point, fits ? entry : null);
+    for (const [point] of entry.points) this.known.add(point);
     if (!fits) return false;
     this.entries.push(entry);
+    this.pointsOf.set(entry, new Set(entry.points.map(([point]) => point)));
     for (const [point, focus] of entry.points) {
       const slot: Slot = { entry, point, focus, weight: 0 };
       slot.weight = this.weight(slot);
@@ -97,7 +101,7 @@ export class Corpus {
     if (last === undefined) {
       // Only points past their runs' last decision: nothing to aim at, so anywhere in any tape.
       const entry = this.any(rng);
-      return { entry, point: entry.points[0]![0], focus: rng.intLessThan(entry.choices.length + 1) };
+      return { entry, point: entry.points[0]?.[0] ?? '', focus: rng.intLessThan(entry.choices.length + 1) };
     }
     return { entry: last.entry, point: last.point, focus: last.focus };
   }

@@ -98,6 +98,11 @@ export async function runLane(c: Case, options: LaneOptions): Promise<LaneResult
         aim = { entry, point, focus, plan: schedule.pick(rng) };
       }
       input = mutateTape(aim.entry.choices, aim.focus, corpus.any(rng).choices, rng, aim.plan);
+      // Some mutations can leave a tape as it was (a span duplicated from before the start, a
+      // zeroed span already zero); rerunning the parent teaches nothing, so change a decision.
+      for (let retry = 0; retry < 3 && sameTape(input, aim.entry.choices); retry++) {
+        input = mutateTape(aim.entry.choices, aim.focus, [], rng, { mutation: 'change', placement: 'anywhere' });
+      }
       profile = aim.entry.profile;
       mutationRuns++;
     } else {
@@ -137,4 +142,10 @@ export async function runLane(c: Case, options: LaneOptions): Promise<LaneResult
     if (stopped) break;
   }
   return { runs, mutationRuns, entries, stopped };
+}
+
+function sameTape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

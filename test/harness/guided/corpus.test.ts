@@ -164,6 +164,26 @@ describe('Corpus.select', () => {
     expect(fresh.get('b')).toBeGreaterThan(850);
   });
 
+  it('countHits skips a point the parent added even when an entry of another lane added it first', () => {
+    // Lanes of one round start from the same corpus, so two of them can add the same point.
+    const first = entry(0, 5, [['shared', 1]]);
+    const second = entry(1, 5, [['shared', 2], ['own', 3]]);
+    const other = entry(2, 5, [['other', 1]]);
+    const corpus = new Corpus([first, second, other]);
+    for (let i = 0; i < 5; i++) corpus.countHits(pointsOf(['shared', 2], ['own', 3], ['other', 4]), second);
+    // Only `other` was counted: `shared` and `own` keep their full weight against it.
+    const counts = aimCounts(corpus, 3000);
+    expect((counts.get('other') ?? 0) / 3000).toBeLessThan(0.02);
+  });
+
+  it('falls back to any tape when the only entry has no points to aim at', () => {
+    const corpus = new Corpus([entry(0, 3, [])]);
+    const selection = corpus.select(mar.Prng.fromSeed(5n));
+    expect(selection.point).toBe('');
+    expect(selection.focus).toBeGreaterThanOrEqual(0);
+    expect(selection.focus).toBeLessThanOrEqual(3);
+  });
+
   it('recordAim lowers the share of a point whose mutations keep failing, and raises one whose mutations win', () => {
     const build = () => new Corpus([entry(0, 5, [['tried', 1]]), entry(1, 5, [['untried', 1]])]);
     const failing = build();

@@ -193,3 +193,33 @@ describe('coverage through runOnce (observeEvents)', () => {
     expect(collector.points.get('pair run.begin world.init')).toBe(0);
   });
 });
+
+describe('CoverageCollector across runs', () => {
+  it('notes every pair again in a new run: what one run saw does not hide it from the next', () => {
+    const bodies = ['a.x k=1', 'b.y', 'a.x', 'b.y'];
+    const first = collect(bodies, [0, 1, 2, 3]);
+    const second = collect(bodies, [5, 6, 7, 8]);
+    expect([...first]).toEqual([['pair run.begin a.x', 0], ['pair a.x b.y', 1], ['pair b.y a.x', 2]]);
+    expect([...second]).toEqual([['pair run.begin a.x', 5], ['pair a.x b.y', 6], ['pair b.y a.x', 7]]);
+  });
+
+  it('still covers pairs, each at its first occurrence, past the number of names it numbers (2^16)', () => {
+    // Last in this file: the numbering is per module instance (vitest isolates files), and this fills it.
+    const many = Array.from({ length: (1 << 16) + 10 }, (_, i) => `many.n${i}`);
+    const filled = collect(many, many.map((_, i) => i));
+    expect(filled.size).toBe(many.length);
+    expect(filled.get(`pair many.n${many.length - 2} many.n${many.length - 1}`)).toBe(many.length - 1);
+    // New names now take the slower path; numbered and unnumbered names mix.
+    const points = collect(['late.a', 'late.b', 'late.a', 'late.b', 'many.n0', 'late.a', 'many.n0', 'many.n1', 'many.n0', 'many.n1'], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...points]).toEqual([
+      ['pair run.begin late.a', 0],
+      ['pair late.a late.b', 1],
+      ['pair late.b late.a', 2],
+      ['pair late.b many.n0', 4],
+      ['pair many.n0 late.a', 5],
+      ['pair late.a many.n0', 6],
+      ['pair many.n0 many.n1', 7],
+      ['pair many.n1 many.n0', 8],
+    ]);
+  });
+});
