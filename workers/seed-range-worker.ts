@@ -163,7 +163,8 @@ class RangeRecorder {
       this.fullReports.set(signature, reported + 1);
       if (report.passed) {
         // The fast run failed and both full runs passed: the case is not deterministic.
-        this.failures.push(mismatch(base, outcome.trace, hash, outcome.eventCount, 'the fuzz run failed but two re-runs of the seed passed'));
+        const what = choices === null ? 'the seed' : 'its tape';
+        this.failures.push(mismatch(base, outcome.trace, hash, outcome.eventCount, `the fuzz run failed but two re-runs of ${what} passed`));
       } else {
         this.failures.push({ ...failureFromReport(report, offset), foundBy: base.foundBy });
       }
@@ -178,7 +179,9 @@ class RangeRecorder {
       errorName: f.errorName,
       errorMessage: f.errorMessage,
       trace: null,
-      traceHash: hash,
+      // The fast run's trace has no stack traces; a replay (stacks on) of a tape compares with
+      // the hash only when it came from a full report, else with the signature.
+      traceHash: choices === null ? hash : null,
       eventCount: outcome.eventCount,
     });
   }

@@ -90,6 +90,8 @@ export interface TestFailureContext {
   readonly profile: ProfileInput | undefined;
   /** The tape of a failure guided search found from a mutated tape (the report's run replays it). */
   readonly choices?: readonly number[];
+  /** The seeds ran under guided search. */
+  readonly guided?: boolean;
 }
 
 /** Stores a failure found by `expectFuzz({ db })` and returns its failure id. */
@@ -138,7 +140,7 @@ export async function expectFuzz(c: Case, options: ExpectFuzzOptions = {}): Prom
     let stored = '';
     if (options.db !== undefined) {
       if (failureRecorder === undefined) throw new MarionetteError('expectFuzz: db needs the failure store; import expectFuzz from the marionette-sim package');
-      const context = { firstSeed, seedsRun: i + 1, profile: options.profile, ...(choices === null ? {} : { choices }) };
+      const context = { firstSeed, seedsRun: i + 1, profile: options.profile, guided: options.guided === true, ...(choices === null ? {} : { choices }) };
       const id = await failureRecorder(options.db, report, context);
       stored = `\n  stored as failure #${id} in ${options.db}: mar replay ${id} --db ${options.db}`;
     }

@@ -19,7 +19,7 @@ const SEEDS = ROUND_RUNS + 952;
 
 /** What must agree between two runs of the same guided campaign: every failure and the corpus. */
 interface CampaignResult {
-  readonly failures: { offset: number; signature: string; traceHash: string | null; foundBy: string | null }[];
+  readonly failures: { offset: number; signature: string; mutated: boolean; traceHash: string | null; foundBy: string | null }[];
   readonly corpus: unknown[];
   readonly summary: CampaignSummary;
 }
@@ -56,7 +56,7 @@ async function guided(name: string, options: { workers: number; seeds?: number; 
   try {
     const failures = store
       .listFailures({ campaignId: summary.campaignId })
-      .map((f: FailureRow) => ({ offset: f.seedOffset, signature: f.signature, traceHash: f.traceHash, foundBy: f.foundBy }))
+      .map((f: FailureRow) => ({ offset: f.seedOffset, signature: f.signature, mutated: f.mutated, traceHash: f.traceHash, foundBy: f.foundBy }))
       .sort((a, b) => a.offset - b.offset);
     return { failures, corpus: store.corpusBefore(summary.campaignId, Number.MAX_SAFE_INTEGER), summary };
   } finally {
@@ -80,14 +80,17 @@ describe('guided campaigns (mar fuzz --guided)', () => {
         const f = outcome!.failure;
         if (f === undefined) return;
         const foundBy = choices === null ? null : JSON.stringify({ seed: String(seed), profile, choices });
-        failures.push({ offset, signature: `${f.kind}|${f.checkName}|${f.errorName}`, traceHash: traceHash(outcome!.trace), foundBy });
+        failures.push({ offset, signature: `${f.kind}|${f.checkName}|${f.errorName}`, mutated: choices !== null, traceHash: traceHash(outcome!.trace), foundBy });
       },
     });
     expect(one.failures.length).toBeGreaterThan(0);
-    // A fresh seed's failure past the first keepTraces of its bug keeps no details (replay regenerates it).
-    const stored = one.failures.map((f, i) => (f.traceHash === null && f.foundBy === null ? { ...f, traceHash: failures[i]?.traceHash ?? null } : f));
-    expect(stored).toEqual(failures);
-    expect(one.failures.filter((f) => f.traceHash === null).every((f) => f.foundBy === null)).toBe(true);
+    // Every failure is there; past the first keepTraces (5) of the bug a failure keeps no details
+    // (no trace hash, no tape): the first five, in offset order, keep both.
+    expect(one.failures.map(({ offset, signature, mutated }) => ({ offset, signature, mutated }))).toEqual(
+      failures.map(({ offset, signature, mutated }) => ({ offset, signature, mutated })),
+    );
+    expect(one.failures.slice(0, 5)).toEqual(failures.slice(0, 5));
+    expect(one.failures.slice(5).every((f) => f.foundBy === null && f.traceHash === null)).toBe(true);
     expect(one.corpus).toEqual(inProcess.corpus);
     expect(one.summary.guided).toEqual({
       corpusSize: inProcess.corpus.length,
@@ -126,7 +129,7 @@ describe('guided campaigns (mar fuzz --guided)', () => {
       profile: 'swarm',
       onRun: ({ offset, choices }) => void (choices === null && fresh.add(offset)),
     });
-    const guidedFresh = one.failures.filter((f) => f.foundBy === null);
+    const guidedFresh = one.failures.filter((f) => !f.mutated);
     expect(guidedFresh.every((f) => fresh.has(f.offset))).toBe(true);
     for (const f of guidedFresh) {
       const twin = plain.get(f.offset);
@@ -138,26 +141,92 @@ describe('guided campaigns (mar fuzz --guided)', () => {
     expect(both.sort((a, b) => a - b)).toEqual(guidedFresh.map((f) => f.offset));
   }, 60_000);
 
-  it('store failures of mutated tapes that replay as reproduced, with or without their trace, and minimize', async () => {
+  it('store failures of mutated tapes that replay as reproduced from their tape, count the rest, and minimize', async () => {
     const dbPath = path.join(dir, 'replay.sqlite');
     const summary = await runCampaign({ caseRef: 'deep-state-bug', seeds: 600, workers: 1, profile: 'swarm', dbPath, cwd: REPO_ROOT, guided: true, keepTraces: 2 });
     const store = FailureStore.open(dbPath);
     try {
-      const mutated = store.listFailures({ campaignId: summary.campaignId }).filter((f) => f.foundBy !== null);
+      const mutated = store.listFailures({ campaignId: summary.campaignId }).filter((f) => f.mutated);
       expect(mutated.length).toBeGreaterThan(3);
-      const withTrace = mutated.find((f) => store.getFailure(f.id)!.trace !== null)!;
-      const withoutTrace = mutated.find((f) => store.getFailure(f.id)!.trace === null)!;
-      for (const failure of [withTrace, withoutTrace]) {
+      const kept = mutated.filter((f) => f.foundBy !== null);
+      expect(kept.length).toBe(2); // --keep-traces 2: the first two of the bug keep their tape
+      for (const failure of kept) {
         const replay = await replayFailure(store, failure.id, { cwd: REPO_ROOT });
         expect(replay.status).toBe('reproduced');
         expect(replay.traceHash).toBe(failure.traceHash);
         // The seed alone runs something else: the tape is what reproduces the failure.
         expect(JSON.parse(failure.foundBy!)).toMatchObject({ seed: failure.seed, profile: JSON.parse(failure.profile) });
       }
+      const counted = mutated.find((f) => f.foundBy === null)!;
+      await expect(replayFailure(store, counted.id, { cwd: REPO_ROOT })).rejects.toThrow(
+        `failure #${counted.id} came from a mutated choice tape that was not kept (a bug keeps the tapes of its first failures only); ` +
+          `replay failure #${summary.bugs[0]!.firstFailureId} of the same bug instead`,
+      );
       const bug = summary.bugs[0]!;
       expect(bug.smallestEventCount).not.toBeNull();
       const minimized = await replayFailure(store, bug.smallestFailureId!, { cwd: REPO_ROOT, minimized: true });
       expect(minimized.status).toBe('reproduced');
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  it('store the same failures, details, first failure and minimized failure with 1 worker and with 3', async () => {
+    // slow-tenth fails on fresh seeds and mutated tapes alike, and lanes take long enough to finish out of turn.
+    const stored = async (workers: number) => {
+      const dbPath = path.join(dir, `order-${workers}.sqlite`);
+      const summary = await runCampaign({ caseRef: 'test/fixtures/campaign-cases.ts#slowTenth', seeds: 1536, workers, profile: 'none', dbPath, cwd: REPO_ROOT, guided: true, minimizeMaxRuns: 50 });
+      const store = FailureStore.open(dbPath);
+      try {
+        const rows = store.listFailures({ campaignId: summary.campaignId }).map((f) => ({ offset: f.seedOffset, detailed: f.detailed, mutated: f.mutated, foundBy: f.foundBy }));
+        const bug = store.listBugs({ campaignId: summary.campaignId })[0]!;
+        const offsetOf = (id: number | null) => (id === null ? null : store.getFailure(id)!.seedOffset);
+        return { rows, first: offsetOf(bug.firstFailureId), smallest: offsetOf(bug.smallestFailureId) };
+      } finally {
+        store.close();
+      }
+    };
+    const one = await stored(1);
+    expect(one.rows.length).toBeGreaterThan(20);
+    expect(one.rows.filter((r) => r.detailed).map((r) => r.offset)).toEqual(one.rows.slice(0, 5).map((r) => r.offset));
+    expect(one.first).toBe(one.rows[0]!.offset);
+    expect(await stored(3)).toEqual(one);
+  }, 60_000);
+
+  it('finish a lane with several runaway runs, each recorded once as a timeout and remembered for a resume', async () => {
+    const dbPath = path.join(dir, 'hangs.sqlite');
+    const summary = await runCampaign({
+      caseRef: 'test/fixtures/campaign-cases.ts#hangsOften',
+      seeds: 64,
+      workers: 2,
+      profile: 'none',
+      dbPath,
+      cwd: REPO_ROOT,
+      guided: true,
+      seedTimeoutMs: 200,
+    });
+    expect(summary.status).toBe('done');
+    expect(summary.seedsDone).toBe(64);
+    const store = FailureStore.open(dbPath);
+    try {
+      const failures = store.listFailures({ campaignId: summary.campaignId });
+      expect(failures.map((f) => [f.seedOffset, f.signature])).toEqual([3, 23, 43, 63].map((offset) => [offset, 'timeout|-|SeedTimeout']));
+      expect(store.guidedSkips(summary.campaignId).map((skip) => skip.offset)).toEqual([3, 23, 43, 63]);
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  it('replay a determinism mismatch found on a mutated tape as a mismatch', async () => {
+    const dbPath = path.join(dir, 'leaky.sqlite');
+    const summary = await runCampaign({ caseRef: 'test/fixtures/campaign-cases.ts#leaky', seeds: 512, workers: 1, profile: 'none', dbPath, cwd: REPO_ROOT, guided: true });
+    const store = FailureStore.open(dbPath);
+    try {
+      const mismatch = store.listFailures({ campaignId: summary.campaignId }).find((f) => f.mutated && f.foundBy !== null)!;
+      expect(mismatch.signature).toBe('determinism_mismatch|-|DeterminismMismatch');
+      expect(mismatch.errorMessage).toBe('the determinism audit ran the seed twice and the traces differ');
+      const replay = await replayFailure(store, mismatch.id, { cwd: REPO_ROOT });
+      expect(replay.signature).toBe('determinism_mismatch|-|DeterminismMismatch');
     } finally {
       store.close();
     }
@@ -210,6 +279,7 @@ describe('mar fuzz --guided', () => {
       store.setStatus(1, 'interrupted');
       store.close();
     }
+    expect((await runMar(['campaigns', '--db', db])).stdout).toContain(`    resume: mar fuzz --resume 1 --guided --db ${db}\n`);
     const wrongWay = await runMar(['fuzz', '--resume', '1', '--guided', '--db', unguided]);
     expect(wrongWay).toMatchObject({ code: 2, stdout: '', stderr: 'mar: --guided: campaign 1 is not guided; resume it without --guided\n' });
     const otherWay = await runMar(['fuzz', '--resume', '1', '--db', db]);

@@ -1,3 +1,4 @@
+import { resumeCommand } from '../../search/campaign/resume-command.js';
 import type { Argv } from 'yargs';
 import { openStoreFor, withDbOption } from '../db-option.js';
 import type { Output } from '../output.js';
@@ -5,7 +6,6 @@ import { formatDuration } from '../parse-duration.js';
 import { ownerAlive } from '../../search/campaign/run-campaign.js';
 import type { CampaignRow } from '../../search/store/failure-store.js';
 import { EXIT } from '../../search/usage-error.js';
-import { shellQuote } from '../../harness/case-reference.js';
 
 /**
  * A campaign's status as a person needs it: `stale` for one still marked `running` whose process
@@ -25,12 +25,11 @@ export function campaignsCommand(output: Output) {
       const store = openStoreFor(args.db, { readonly: true });
       try {
         const campaigns = store.listCampaigns();
-        const resumeCommand = (c: CampaignRow) => ['mar', 'fuzz', '--resume', String(c.id), '--db', args.db].map(shellQuote).join(' ');
         if (args.json) {
           for (const c of campaigns) {
             const status = shownStatus(c);
             const resumable = status === 'stale' || status === 'interrupted';
-            output.stdout(JSON.stringify({ ...c, status, ...(resumable ? { resumeCommand: resumeCommand(c) } : {}) }));
+            output.stdout(JSON.stringify({ ...c, status, ...(resumable ? { resumeCommand: resumeCommand(c, args.db) } : {}) }));
           }
           return EXIT.ok;
         }
@@ -42,7 +41,7 @@ export function campaignsCommand(output: Output) {
             `#${c.id}  ${status.padEnd(11)}  ${c.caseRef}  profile=${c.profile.startsWith('{') ? 'custom' : c.profile}  seeds ${c.seedsDone}${planned}  ` +
               `failures ${c.failures}  workers ${c.workers}  started ${c.startedAt}  build ${c.packageVersion}${c.gitCommit ? `@${c.gitCommit.slice(0, 12)}` : ''} node ${c.nodeVersion}`,
           );
-          if (status === 'stale' || status === 'interrupted') output.stdout(`    resume: ${resumeCommand(c)}`);
+          if (status === 'stale' || status === 'interrupted') output.stdout(`    resume: ${resumeCommand(c, args.db)}`);
         }
         return EXIT.ok;
       } finally {

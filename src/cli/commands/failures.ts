@@ -67,6 +67,7 @@ export function failuresCommand(output: Output) {
                 eventCount: f.eventCount,
                 traceHash: f.traceHash,
                 minimizedEventCount: f.minimizedEventCount,
+                mutated: f.mutated,
                 foundBy: f.foundBy === null ? null : JSON.parse(f.foundBy),
                 profile: JSON.parse(f.profile),
                 createdAt: f.createdAt,
@@ -77,7 +78,7 @@ export function failuresCommand(output: Output) {
           if (failures.length === 0) output.stdout('no failures recorded');
           for (const f of failures) {
             // A run of guided search from a mutated tape is not a run of its seed: say so.
-            const seed = f.foundBy === null ? `seed=${f.seed}` : `seed=${f.seed} (mutated tape)`;
+            const seed = f.mutated ? `seed=${f.seed} (mutated tape)` : `seed=${f.seed}`;
             output.stdout(`#${f.id}  campaign ${f.campaignId}  ${f.caseRef}  ${seed}  ${f.signature}${f.errorMessage ? `  ${f.errorMessage}` : ''}`);
           }
         }

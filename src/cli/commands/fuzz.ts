@@ -1,3 +1,4 @@
+import { resumeCommand } from '../../search/campaign/resume-command.js';
 import type { Argv } from 'yargs';
 import { parseSeed } from '../../kernel/parse-seed.js';
 import { DEFAULT_WORKER_MEMORY_MB, runCampaign, type CampaignSummary } from '../../search/campaign/run-campaign.js';
@@ -186,7 +187,7 @@ function describeSummary(s: CampaignSummary, db: string): string[] {
         `${g.mutationRuns.toLocaleString('en-US')} of ${s.seedsDone.toLocaleString('en-US')} runs mutated a corpus tape`,
     );
   }
-  if (s.status === 'interrupted') lines.push(`resume with: mar fuzz --resume ${s.campaignId}${dbArg}`);
+  if (s.status === 'interrupted') lines.push(`resume with: ${resumeCommand({ id: s.campaignId, guided: s.guided === null ? 0 : 1 }, db === DEFAULT_DB_PATH ? undefined : db)}`);
   return lines;
 }
 

@@ -5,6 +5,27 @@ import type { CorpusEntry } from './corpus-entry.js';
 export const MAX_CORPUS_ENTRIES = 4096;
 /** Longest tape a corpus keeps (decisions); longer runs are too costly to ship to every worker. */
 export const MAX_CORPUS_TAPE = 100_000;
+/** Most decisions of all tapes together: every lane task carries the corpus (about 8-16 MB at this limit). */
+export const MAX_CORPUS_DECISIONS = 1_000_000;
+
+/**
+ * The entries of `entries` (in order) a corpus keeps: what {@link Corpus} would hold after adding
+ * them one by one. A campaign sends a lane only these.
+ */
+export function fitCorpus(entries: readonly CorpusEntry[]): CorpusEntry[] {
+  const kept: CorpusEntry[] = [];
+  let decisions = 0;
+  for (const entry of entries) {
+    if (!fits(kept.length, decisions, entry)) continue;
+    kept.push(entry);
+    decisions += entry.choices.length;
+  }
+  return kept;
+}
+
+function fits(count: number, decisions: number, entry: CorpusEntry): boolean {
+  return count < MAX_CORPUS_ENTRIES && entry.choices.length <= MAX_CORPUS_TAPE && decisions + entry.choices.length <= MAX_CORPUS_DECISIONS;
+}
 
 /** A corpus entry chosen for mutation, and where to aim: the decision index of its rarest point. */
 export interface Selection {
@@ -32,6 +53,7 @@ export class Corpus {
   private readonly slotsByPoint = new Map<string, Slot[]>();
   /** The points each entry added (lanes of one round may add the same point twice). */
   private readonly pointsOf = new Map<CorpusEntry, ReadonlySet<string>>();
+  private decisions = 0;
 
   constructor(snapshot: readonly CorpusEntry[]) {
     for (const entry of snapshot) this.add(entry);
@@ -64,12 +86,12 @@ export class Corpus {
     }
   }
 
-  /** Adds an entry whose points are new (when there is room and its tape is not too long). */
+  /** Adds an entry whose points are new (when there is room: see {@link fitCorpus}). */
   add(entry: CorpusEntry): boolean {
-    const fits = this.entries.length < MAX_CORPUS_ENTRIES && entry.choices.length <= MAX_CORPUS_TAPE;
     for (const [point] of entry.points) this.known.add(point);
-    if (!fits) return false;
+    if (!fits(this.entries.length, this.decisions, entry)) return false;
     this.entries.push(entry);
+    this.decisions += entry.choices.length;
     this.pointsOf.set(entry, new Set(entry.points.map(([point]) => point)));
     for (const [point, focus] of entry.points) {
       const slot: Slot = { entry, point, focus, weight: 0 };

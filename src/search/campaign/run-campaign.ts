@@ -1,7 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { Piscina } from 'piscina';
 import { MarionetteError } from '../../kernel/errors.js';
-import { shellQuote } from '../../harness/case-reference.js';
 import { failureSignature } from '../../harness/failure.js';
 import { formatSeed, SEED_MAX } from '../../kernel/parse-seed.js';
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
@@ -9,11 +8,13 @@ import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import { UsageError } from '../usage-error.js';
 import { loadCase } from '../load-case.js';
 import { seedRangeWorkerUrl } from '../package-root.js';
+import { resumeCommand } from './resume-command.js';
 import { isMinimizable } from '../minimize/minimize-failure.js';
 import { buildIdentity } from '../store/build-identity.js';
 import { type CoverageRow, FailureStore, type BugRow, type CampaignRow, type GuidedFigures, type NewFailure } from '../store/failure-store.js';
 import type { CorpusEntry } from '../../harness/guided/corpus-entry.js';
 import { LANE_RUNS, ROUND_RUNS } from '../../harness/guided/run-lane.js';
+import { fitCorpus } from '../../harness/guided/corpus.js';
 import { SeedPlan, type OffsetRange } from './seed-plan.js';
 import {
   PROGRESS_NOT_STARTED,
@@ -22,6 +23,7 @@ import {
   type GuidedRangeTask,
   type MinimizeTask,
   type MinimizeTaskResult,
+  type RangeDone,
   type RangeResult,
   type RangeTask,
   type SkippedRun,
@@ -106,8 +108,9 @@ class CaseUnavailable extends Error {}
 class WorkersKeepDying extends Error {}
 
 /** What a session's fatal error means to the user: a CampaignStopped for the known causes, the error itself otherwise. */
-function stoppedBy(error: unknown, campaignId: number, dbFile: string): unknown {
-  const resume = `mar fuzz --resume ${campaignId} --db ${shellQuote(dbFile)}`;
+function stoppedBy(error: unknown, campaign: Pick<CampaignRow, 'id' | 'guided'>, dbFile: string): unknown {
+  const campaignId = campaign.id;
+  const resume = resumeCommand(campaign, dbFile);
   if (error instanceof CaseUnavailable || error instanceof WorkersKeepDying) {
     return new CampaignStopped(`campaign ${campaignId} stopped: ${error.message}; fix the case, then ${resume}`);
   }
@@ -299,6 +302,13 @@ class CampaignSession {
   private round = 0;
   private snapshot: { readonly round: number; readonly entries: readonly CorpusEntry[] } | undefined;
   private readonly skips = new Map<number, SkippedRun[]>();
+  /**
+   * Guided lanes are recorded in offset order (what a bug keeps, its first failure and what is
+   * minimized then never depend on which worker finished first): lanes done out of turn wait
+   * here, and `nextToRecord` is the end of the recorded prefix.
+   */
+  private readonly finishedLanes = new Map<number, { readonly range: OffsetRange; readonly result: RangeDone }>();
+  private nextToRecord = 0;
 
   constructor(
     private readonly store: FailureStore,
@@ -315,7 +325,13 @@ class CampaignSession {
     }
     this.profile = campaign.profile.startsWith('{') ? (JSON.parse(campaign.profile) as ProfileInput) : (campaign.profile as ProfileInput);
     this.guided = campaign.guided === 1;
-    if (this.guided) for (const range of store.completedRanges(campaign.id)) this.countCompleted(range.firstOffset, range.count);
+    if (this.guided) {
+      for (const range of store.completedRanges(campaign.id)) {
+        this.countCompleted(range.firstOffset, range.count);
+        if (range.firstOffset === this.nextToRecord) this.nextToRecord += range.count;
+      }
+      for (const skip of store.guidedSkips(campaign.id)) this.addSkip(skip);
+    }
     this.deadlineMs = campaign.durationMs === null ? null : this.startedMs + Math.max(0, campaign.durationMs - campaign.activeMs);
     this.workerMemoryMb = options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB;
     if (!Number.isInteger(this.workerMemoryMb) || this.workerMemoryMb < 16) {
@@ -358,6 +374,8 @@ class CampaignSession {
     // Whatever ended the session, the campaign is left done or resumable, never 'running' (or,
     // when the store itself cannot be written, 'running' with no live owner: shown as stale).
     const timeUp = this.deadlineMs !== null && performance.now() >= this.deadlineMs;
+    // Guided lanes that finished after one that never did are not recorded: they run again.
+    if (this.finishedLanes.size > 0) this.abandonedWork = true;
     const nothingOwed = !this.plan.hasPending && !this.abandonedWork;
     const complete = this.fatal === undefined && nothingOwed && (this.plan.remaining === 0 || (timeUp && !this.interrupted));
     try {
@@ -366,7 +384,7 @@ class CampaignSession {
     } catch (error) {
       this.fatal ??= error;
     }
-    if (this.fatal !== undefined) throw stoppedBy(this.fatal, this.campaign.id, this.store.file);
+    if (this.fatal !== undefined) throw stoppedBy(this.fatal, this.campaign, this.store.file);
     this.reportProgress();
     const row = this.store.getCampaign(this.campaign.id)!;
     const sessionMs = performance.now() - this.startedMs;
@@ -449,7 +467,7 @@ class CampaignSession {
 
   /** The corpus a lane of `round` starts from: every entry of the rounds before it. */
   private corpusOfRound(round: number): readonly CorpusEntry[] {
-    if (this.snapshot?.round !== round) this.snapshot = { round, entries: this.store.corpusBefore(this.campaign.id, round * ROUND_RUNS) };
+    if (this.snapshot?.round !== round) this.snapshot = { round, entries: fitCorpus(this.store.corpusBefore(this.campaign.id, round * ROUND_RUNS)) };
     return this.snapshot.entries;
   }
 
@@ -514,18 +532,30 @@ class CampaignSession {
     this.deathsInARow = 0;
     this.perSeedMs = result.elapsedMs / result.seedsRun;
     this.sessionSeeds += result.seedsRun;
+    if (!this.guided) {
+      this.record(flight.range, result);
+      return;
+    }
+    this.finishedLanes.set(flight.range.offset, { range: flight.range, result });
+    for (let next = this.finishedLanes.get(this.nextToRecord); next !== undefined; next = this.finishedLanes.get(this.nextToRecord)) {
+      this.finishedLanes.delete(this.nextToRecord);
+      this.record(next.range, next.result);
+      this.countCompleted(next.range.offset, next.range.count);
+      this.skips.delete(next.range.offset);
+      this.nextToRecord += next.range.count;
+    }
+  }
+
+  /** Stores a finished range or lane in one transaction, and minimizes the bugs it found first. */
+  private record(range: OffsetRange, result: RangeDone): void {
     const newBugs = this.store.recordBatch(this.campaign.id, {
-      range: { firstOffset: flight.range.offset, count: flight.range.count },
+      range: { firstOffset: range.offset, count: range.count },
       failures: result.failures,
       coverage: result.coverage,
       guided: result.guided,
       activeMsDelta: this.sinceLastRecord(),
       dispatchedEnd: this.plan.frontier,
     });
-    if (this.guided) {
-      this.countCompleted(flight.range.offset, flight.range.count);
-      this.skips.delete(flight.range.offset);
-    }
     for (const bug of newBugs) this.minimize(bug.failureId);
   }
 
@@ -578,21 +608,35 @@ class CampaignSession {
   private laneDied(flight: RangeFlight, index: number, error: unknown): void {
     const offset = flight.range.offset + index;
     const reason = error instanceof Error ? error.message : String(error);
+    // As for a batch finishing between deaths: a run of this lane completed since its last bad
+    // run (the lane re-ran up to here) is progress. Bad runs back to back are not.
+    const skipped = this.skips.get(flight.range.offset) ?? [];
+    const lastBad = Math.max(flight.range.offset - 1, ...skipped.map((s) => s.offset).filter((o) => o < offset));
+    if (offset - lastBad > 1) this.deathsInARow = 0;
     if (++this.deathsInARow >= MAX_WORKER_DEATHS_IN_A_ROW) {
       this.fatal ??= new WorkersKeepDying(`workers keep dying: ${this.deathsInARow} in a row with no batch finished (the last at seed offset ${offset}: ${reason})`);
     }
-    let skipped: SkippedRun | undefined;
+    let skip: SkippedRun | undefined;
     if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      skipped = { offset, kind: 'scenario_error', errorName: 'WorkerOutOfMemory', errorMessage: this.outOfMemoryMessage() };
+      skip = { offset, kind: 'scenario_error', errorName: 'WorkerOutOfMemory', errorMessage: this.outOfMemoryMessage() };
     } else if (flight.timedOutIndex !== undefined) {
-      skipped = { offset, kind: 'timeout', errorName: 'SeedTimeout', errorMessage: this.timeoutMessage() };
+      skip = { offset, kind: 'timeout', errorName: 'SeedTimeout', errorMessage: this.timeoutMessage() };
     } else if (this.crashedAt.has(offset)) {
-      skipped = { offset, kind: 'scenario_error', errorName: 'WorkerCrashed', errorMessage: `the seed crashed its worker twice: ${reason}` };
+      skip = { offset, kind: 'scenario_error', errorName: 'WorkerCrashed', errorMessage: `the seed crashed its worker twice: ${reason}` };
     } else {
       this.crashedAt.add(offset);
     }
-    if (skipped !== undefined) this.skips.set(flight.range.offset, [...(this.skips.get(flight.range.offset) ?? []), skipped]);
+    if (skip !== undefined) {
+      // Stored, so a resumed campaign skips it too instead of running into it again.
+      this.store.addGuidedSkip(this.campaign.id, skip);
+      this.addSkip(skip);
+    }
     this.plan.requeue(flight.range);
+  }
+
+  private addSkip(skip: SkippedRun): void {
+    const lane = skip.offset - (skip.offset % LANE_RUNS);
+    this.skips.set(lane, [...(this.skips.get(lane) ?? []).filter((s) => s.offset !== skip.offset), skip]);
   }
 
   private outOfMemoryMessage(): string {

@@ -67,11 +67,18 @@ export async function replayFailure(store: FailureStore, failureId: number, opti
   if (failure.kind === 'timeout' || WORKER_DEATHS.has(failure.errorName ?? '')) {
     return replayInWorker(failure, cwd, campaign?.seedTimeoutMs ?? 30_000, buildWarning);
   }
-  if (failure.foundBy !== null) {
+  if (failure.mutated) {
     // Found by guided search from a mutated tape: the tape, not the seed, makes the run.
-    const outcome = await replayMinimized(c, JSON.parse(failure.foundBy) as MinimizedArtifact);
-    const signature = outcome.failure === undefined ? null : failureSignature(outcome.failure.kind, outcome.failure.checkName, outcome.failure.errorName);
-    return judge({ failure, minimized: false, buildWarning, signature, trace: outcome.trace, eventCount: outcome.eventCount, storedHash: failure.traceHash });
+    if (failure.foundBy === null) {
+      const kept = store.listBugs({ caseRef: failure.caseRef }).find((bug) => bug.signature === failure.signature)?.firstFailureId;
+      throw new ReplayError(
+        `failure #${failureId} came from a mutated choice tape that was not kept (a bug keeps the tapes of its first failures only)` +
+          (kept === undefined || kept === null ? '' : `; replay failure #${kept} of the same bug instead`),
+      );
+    }
+    const artifact = JSON.parse(failure.foundBy) as MinimizedArtifact;
+    const report = await runCase(c, { seed: BigInt(artifact.seed), profile: artifact.profile, choices: artifact.choices, caseRef: failure.caseRef });
+    return judge({ failure, minimized: false, buildWarning, signature: report.signature ?? null, trace: report.trace, eventCount: report.eventCount, storedHash: failure.traceHash });
   }
   const report = await runCase(c, { seed: BigInt(failure.seed), profile: JSON.parse(failure.profile) as ProfileInput, caseRef: failure.caseRef });
   return judge({ failure, minimized: false, buildWarning, signature: report.signature ?? null, trace: report.trace, eventCount: report.eventCount, storedHash: failure.traceHash });
@@ -89,7 +96,7 @@ export async function replaySeed(
   cwd = process.cwd(),
 ): Promise<ReplayResult> {
   // A failure found from a mutated tape is not a run of its seed, so it is not what `--seed` asks for.
-  const stored = store?.findFailures(caseRef, seed).find((f) => f.foundBy === null && (profile === undefined || sameProfile(f, profile)));
+  const stored = store?.findFailures(caseRef, seed).find((f) => !f.mutated && (profile === undefined || sameProfile(f, profile)));
   if (stored !== undefined) return replayFailure(store!, stored.id, { cwd });
   const c: Case = (await loadCase(caseRef, cwd)).case;
   const report = await runCase(c, { seed, profile, caseRef });

@@ -9,7 +9,7 @@ import type { RunReport } from '../../harness/run-report.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import type { BuildIdentity } from './build-identity.js';
 import { APPLICATION_ID, MIGRATIONS } from './schema.js';
-import type { CoverageCount } from '../campaign/worker-protocol.js';
+import type { CoverageCount, SkippedRun } from '../campaign/worker-protocol.js';
 import type { CorpusEntry } from '../../harness/guided/corpus-entry.js';
 
 /** The database file is missing, not a marionette database, corrupt, or from a newer version. */
@@ -91,9 +91,11 @@ export interface FailureRow {
   /**
    * The artifact `{ seed, profile, choices }` (JSON) of a failure found by guided search from a
    * mutated tape: its seed alone does not reproduce the run, so replay and minimization start
-   * from this. Null for a failure of a fresh seed.
+   * from this. Null for a failure of a fresh seed, and for a mutated one that kept no details.
    */
   readonly foundBy: string | null;
+  /** The failure came from a mutated tape (guided search), not from its seed. */
+  readonly mutated: boolean;
   /** When the details were recorded (null for a small row). */
   readonly createdAt: string | null;
   /** Whether this failing seed kept its details. */
@@ -218,7 +220,7 @@ const camel = (row: Record<string, unknown>): Record<string, unknown> =>
 
 /** A failing seed joined with its bug and (when kept) its details. */
 const FAILURE_SELECT =
-  'SELECT f.id, f.campaign_id, c.start_seed, c.profile AS campaign_profile, b.case_ref, b.case_name, f.seed_offset, d.profile, b.kind, b.signature, d.phase, ' +
+  'SELECT f.id, f.campaign_id, f.mutated, c.start_seed, c.profile AS campaign_profile, b.case_ref, b.case_name, f.seed_offset, d.profile, b.kind, b.signature, d.phase, ' +
   'b.check_name, b.error_name, d.error_message, d.trace, d.trace_hash, d.event_count, d.minimized, d.minimized_trace, ' +
   'd.minimized_trace_hash, d.minimized_event_count, d.found_by, d.created_at, d.failure_id IS NOT NULL AS detailed ' +
   'FROM failures f JOIN campaigns c ON c.id = f.campaign_id JOIN bugs b ON b.id = f.bug_id LEFT JOIN failure_details d ON d.failure_id = f.id';
@@ -413,7 +415,7 @@ export class FailureStore {
     );
     const bumpBug = this.db.prepare('UPDATE bugs SET failures = failures + 1, last_seen = ? WHERE id = ?');
     const setFirst = this.db.prepare('UPDATE bugs SET first_failure_id = ? WHERE id = ?');
-    const insertFailure = this.db.prepare('INSERT INTO failures (campaign_id, bug_id, seed_offset) VALUES (?, ?, ?)');
+    const insertFailure = this.db.prepare('INSERT INTO failures (campaign_id, bug_id, seed_offset, mutated) VALUES (?, ?, ?, ?)');
     const insertDetails = this.db.prepare(
       `INSERT INTO failure_details (failure_id, profile, phase, error_message, trace, trace_hash, event_count, found_by, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -447,12 +449,14 @@ export class FailureStore {
           );
           bug = { id, failures: 0 };
         }
-        const id = Number(insertFailure.run(campaignId, bug.id, failure.seedOffset).lastInsertRowid);
-        bumpBug.run(now, bug.id);
-        // Timeouts and crashes have no trace to regenerate cheaply, and a run from a mutated tape
-        // cannot be regenerated from its seed, so they always keep their details.
         const foundBy = failure.foundBy ?? null;
-        const keep = bug.failures < campaign.keepTraces || failure.kind === 'timeout' || failure.errorName === 'WorkerCrashed' || foundBy !== null;
+        const id = Number(insertFailure.run(campaignId, bug.id, failure.seedOffset, foundBy === null ? 0 : 1).lastInsertRowid);
+        bumpBug.run(now, bug.id);
+        // Timeouts and crashes have no trace to regenerate cheaply, so they always keep their
+        // details. A run from a mutated tape cannot be regenerated from its seed either, but a
+        // guided lane that found a bug finds it again and again: past the first keepTraces of its
+        // bug it is only counted (each would keep its whole tape).
+        const keep = bug.failures < campaign.keepTraces || failure.kind === 'timeout' || failure.errorName === 'WorkerCrashed';
         if (keep) {
           insertDetails.run(id, failure.profile, failure.phase, failure.errorMessage, failure.trace, failure.traceHash, failure.eventCount, foundBy, now);
         }
@@ -516,11 +520,15 @@ export class FailureStore {
 
   /** A failure row: its seed from the campaign's start seed, its profile from its campaign when it kept no details. */
   private failureRow(raw: Record<string, unknown>): FailureRow {
-    const { startSeed, campaignProfile, detailed, profile, ...row } = camel(raw) as unknown as Omit<FailureRow, 'seed' | 'profile' | 'detailed'> & {
+    const { startSeed, campaignProfile, detailed, profile, mutated, ...row } = camel(raw) as unknown as Omit<
+      FailureRow,
+      'seed' | 'profile' | 'detailed' | 'mutated'
+    > & {
       startSeed: string;
       campaignProfile: string;
       profile: string | null;
       detailed: number;
+      mutated: number;
     };
     const seed = BigInt(startSeed) + BigInt(row.seedOffset);
     return {
@@ -528,6 +536,7 @@ export class FailureStore {
       seed: formatSeed(seed),
       profile: profile ?? JSON.stringify(profileOfSeed(campaignProfile, seed)),
       detailed: detailed === 1,
+      mutated: mutated === 1,
     };
   }
 
@@ -542,6 +551,21 @@ export class FailureStore {
       choices: decodeChoices(row.choices),
       points: JSON.parse(row.points),
     }));
+  }
+
+  /** Remembers a run of a guided lane that killed its worker: the lane skips it from now on. */
+  addGuidedSkip(campaignId: number, skip: SkippedRun): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO guided_skips (campaign_id, seed_offset, kind, error_name, error_message) VALUES (?, ?, ?, ?, ?)')
+      .run(campaignId, skip.offset, skip.kind, skip.errorName, skip.errorMessage);
+  }
+
+  /** The runs a guided campaign's lanes skip, by offset. */
+  guidedSkips(campaignId: number): SkippedRun[] {
+    const rows = this.db
+      .prepare('SELECT seed_offset, kind, error_name, error_message FROM guided_skips WHERE campaign_id = ? ORDER BY seed_offset')
+      .all(campaignId) as { seed_offset: number; kind: SkippedRun['kind']; error_name: string; error_message: string }[];
+    return rows.map((row) => ({ offset: row.seed_offset, kind: row.kind, errorName: row.error_name, errorMessage: row.error_message }));
   }
 
   /** Corpus size, coverage points and mutation runs of a guided campaign. */

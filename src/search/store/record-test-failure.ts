@@ -29,7 +29,7 @@ export function recordTestFailure(
       auditEvery: 0,
       keepTraces: 5,
       build: buildIdentity(),
-      guided: run.choices !== undefined,
+      guided: run.guided === true,
     });
     const foundBy = run.choices === undefined ? null : JSON.stringify({ seed: report.seedText, profile: report.profile, choices: run.choices });
     store.recordBatch(campaign.id, {

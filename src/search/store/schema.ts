@@ -99,12 +99,23 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
   // 3: guided search (mar fuzz --guided): the campaign's mode and how many of its runs mutated a
-  // tape, the artifact of a failure found from a mutated tape (its seed alone does not reproduce
-  // it), and the corpus: choice tapes that reached new coverage, with the points they added.
+  // tape; whether a failure came from a mutated tape, and the artifact of one that kept details
+  // (its seed alone does not reproduce it); the corpus: choice tapes that reached new coverage,
+  // with the points they added; and runs of lanes that killed their worker, skipped when the
+  // lane runs again (in this session or after a resume).
   `
   ALTER TABLE campaigns ADD COLUMN guided INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE campaigns ADD COLUMN mutation_runs INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE failures ADD COLUMN mutated INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE failure_details ADD COLUMN found_by TEXT;
+  CREATE TABLE guided_skips (
+    campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+    seed_offset INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    error_name TEXT NOT NULL,
+    error_message TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, seed_offset)
+  ) WITHOUT ROWID;
   CREATE TABLE corpus (
     campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
     seed_offset INTEGER NOT NULL,
