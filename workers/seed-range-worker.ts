@@ -73,9 +73,10 @@ async function runSeeds(task: RangeTask): Promise<RangeDone> {
   const first = BigInt(task.firstSeed);
   const profileInput = typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile);
   const tape = task.choices;
+  const stride = BigInt(task.seedStride ?? 1);
   for (let i = 0; i < task.count; i++) {
     Atomics.store(progress, PROGRESS_SEED_INDEX, i);
-    const seed = first + BigInt(i);
+    const seed = first + stride * BigInt(i);
     const profile = resolveProfile(profileInput, seed);
     const outcome = await runOnce(c, { seed, profile, choices: tape === undefined ? undefined : new TapeChoices(tape), captureStacks: false });
     await recorder.record(task.firstOffset + i, seed, profile, tape ?? null, outcome);
@@ -94,6 +95,7 @@ async function runGuided(task: GuidedRangeTask): Promise<RangeResult> {
     const skipped = new Map(task.skip.map((run) => [run.offset, run]));
     const lane = await runLane(c, {
       firstSeed: BigInt(task.firstSeed),
+      seedStride: task.seedStride ?? 1,
       firstOffset: task.firstOffset,
       count: task.count,
       profile: typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile),

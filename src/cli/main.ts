@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { listCommand } from './commands/list.js';
+import { mergeCommand } from './commands/merge.js';
 import { campaignsCommand } from './commands/campaigns.js';
 import { coverageCommand } from './commands/coverage.js';
 import { failuresCommand } from './commands/failures.js';
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
     failuresCommand(output),
     campaignsCommand(output),
     coverageCommand(output),
+    mergeCommand(output),
     listCommand(output),
   ];
   let parser = yargs([...argv])

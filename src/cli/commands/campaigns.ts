@@ -38,7 +38,7 @@ export function campaignsCommand(output: Output) {
           const planned = c.plannedSeeds === null ? ` for ${formatDuration(c.durationMs ?? 0)}` : `/${c.plannedSeeds}`;
           const status = shownStatus(c);
           output.stdout(
-            `#${c.id}  ${status.padEnd(11)}  ${c.caseRef}  profile=${c.profile.startsWith('{') ? 'custom' : c.profile}  seeds ${c.seedsDone}${planned}  ` +
+            `#${c.id}  ${status.padEnd(11)}  ${c.caseRef}${c.shardIndex === null ? '' : `  shard ${c.shardIndex}/${c.shardCount}`}  profile=${c.profile.startsWith('{') ? 'custom' : c.profile}  seeds ${c.seedsDone}${planned}  ` +
               `failures ${c.failures}  workers ${c.workers}  started ${c.startedAt}  build ${c.packageVersion}${c.gitCommit ? `@${c.gitCommit.slice(0, 12)}` : ''} node ${c.nodeVersion}`,
           );
           if (status === 'stale' || status === 'interrupted') output.stdout(`    resume: ${resumeCommand(c, args.db)}`);

@@ -26,6 +26,7 @@ interface FuzzArgs {
   readonly workerMemory: number;
   readonly json?: boolean;
   readonly guided?: boolean;
+  readonly shard?: string;
 }
 
 /** Exit code of a campaign a signal interrupted (128 + SIGINT). */
@@ -53,6 +54,10 @@ export function fuzzCommand(output: Output) {
         .option('guided', {
           type: 'boolean',
           describe: 'coverage-guided search: runs that reach new coverage join a corpus of choice tapes that later runs mutate (a resumed campaign keeps its mode)',
+        })
+        .option('shard', {
+          type: 'string',
+          describe: 'run shard I of N (I/N, 0 <= I < N): only the seeds start + j with j mod N == I, as a campaign of its own; mar merge joins the shards',
         })
         .option('json', { type: 'boolean', describe: 'print one JSON summary and nothing else on stdout' }),
     handler: async (args: FuzzArgs): Promise<number> => {
@@ -84,6 +89,7 @@ export function fuzzCommand(output: Output) {
         throw new UsageError(`--start-seed: ${(error as Error).message}`);
       }
       const profile = parseProfileOption(args.profile);
+      const shard = args.shard === undefined ? undefined : parseShard(args.shard);
       if (args.seeds === undefined && durationMs === undefined && args.resume === undefined) {
         throw new UsageError('give --seeds N or --duration D');
       }
@@ -117,6 +123,7 @@ export function fuzzCommand(output: Output) {
           keepTraces: args.keepTraces,
           minimize: args.minimize,
           guided: args.guided === true,
+          shard,
           onNotice: (line) => output.stderr(`mar: ${line}`),
           workerMemoryMb: args.workerMemory,
           stopSignal: stop.signal,
@@ -154,6 +161,7 @@ function summaryJson(s: CampaignSummary): Record<string, unknown> {
     db: s.dbPath,
     coverage: s.coverage.map(({ name, kind, declared, runs, firstSeed }) => ({ name, kind, declared, runs, firstSeed })),
     guided: s.guided,
+    shard: s.shard,
     bugs: s.bugs.map((b) => ({
       signature: b.signature,
       failures: b.failuresInCampaign ?? b.failures,
@@ -168,7 +176,7 @@ function summaryJson(s: CampaignSummary): Record<string, unknown> {
 function describeSummary(s: CampaignSummary, db: string): string[] {
   const dbArg = db === DEFAULT_DB_PATH ? '' : ` --db ${db}`;
   const lines = [
-    `campaign ${s.campaignId} ${s.status}: ${s.seedsDone.toLocaleString('en-US')}${s.plannedSeeds === null ? '' : `/${s.plannedSeeds.toLocaleString('en-US')}`} seeds of ${s.caseRef} ` +
+    `campaign ${s.campaignId}${s.shard === null ? '' : ` (shard ${s.shard.index}/${s.shard.count})`} ${s.status}: ${s.seedsDone.toLocaleString('en-US')}${s.plannedSeeds === null ? '' : `/${s.plannedSeeds.toLocaleString('en-US')}`} seeds of ${s.caseRef} ` +
       `under ${s.profile.startsWith('{') ? 'a custom profile' : s.profile}; this session ${s.sessionSeeds.toLocaleString('en-US')} seeds in ` +
       `${formatDuration(s.sessionMs)} (${Math.round(s.seedsPerSecond).toLocaleString('en-US')} seeds/s)`,
     `${s.failures.toLocaleString('en-US')} failing seeds, ${s.bugs.length} distinct ${s.bugs.length === 1 ? 'bug' : 'bugs'}${s.bugs.length > 0 ? ':' : ''}`,
@@ -197,4 +205,15 @@ export function coverageLine(coverage: readonly CoverageRow[]): string | undefin
   const hit = coverage.filter((c) => c.runs > 0).length;
   const missed = coverage.filter((c) => c.declared && c.runs === 0).map((c) => JSON.stringify(c.name));
   return `coverage: ${hit} of ${coverage.length} assertion names hit${missed.length > 0 ? `; declared but never hit: ${missed.join(', ')}` : ''} (mar coverage for the counts)`;
+}
+
+/** `--shard I/N`: shard I of N, 0 <= I < N. */
+export function parseShard(text: string): { index: number; count: number } {
+  const match = /^(\d{1,9})\/(\d{1,9})$/.exec(text);
+  const index = match === null ? NaN : Number(match[1]);
+  const count = match === null ? NaN : Number(match[2]);
+  if (!(count >= 1 && index >= 0 && index < count)) {
+    throw new UsageError(`--shard must be I/N with 0 <= I < N (e.g. 0/4), got ${JSON.stringify(text)}`);
+  }
+  return { index, count };
 }

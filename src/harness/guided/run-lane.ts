@@ -38,8 +38,10 @@ export interface LaneRun {
 
 /** What to run. */
 export interface LaneOptions {
-  /** The seed of the run at offset `firstOffset`; the run at `firstOffset + i` has seed `firstSeed + i`. */
+  /** The seed of the run at offset `firstOffset`; the run at `firstOffset + i` has seed `firstSeed + seedStride * i`. */
   readonly firstSeed: bigint;
+  /** Distance between the seeds of consecutive offsets (a shard's; default 1). */
+  readonly seedStride?: number;
   readonly firstOffset: number;
   readonly count: number;
   /** How fresh seeds get their profiles: `none`, `smoke`, `swarm` or a profile. */
@@ -85,7 +87,7 @@ export async function runLane(c: Case, options: LaneOptions): Promise<LaneResult
   for (let i = 0; i < options.count; i++) {
     options.onStart?.(i);
     const offset = options.firstOffset + i;
-    const seed = options.firstSeed + BigInt(i);
+    const seed = options.firstSeed + BigInt(options.seedStride ?? 1) * BigInt(i);
     const rng = Prng.fromSeed(seed, GUIDED_STREAM);
     const mutate = corpus.size > 0 && rng.intLessThan(8) < MUTATION_SHARE_OF_8;
     let profile: FaultProfile;

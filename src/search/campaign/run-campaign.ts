@@ -11,7 +11,7 @@ import { seedRangeWorkerUrl } from '../package-root.js';
 import { resumeCommand } from './resume-command.js';
 import { isMinimizable } from '../minimize/minimize-failure.js';
 import { buildIdentity } from '../store/build-identity.js';
-import { type CoverageRow, FailureStore, type BugRow, type CampaignRow, type GuidedFigures, type NewFailure } from '../store/failure-store.js';
+import { seedAt, type CoverageRow, FailureStore, type BugRow, type CampaignRow, type GuidedFigures, type NewFailure } from '../store/failure-store.js';
 import type { CorpusEntry } from '../../harness/guided/corpus-entry.js';
 import { LANE_RUNS, ROUND_RUNS } from '../../harness/guided/run-lane.js';
 import { fitCorpus } from '../../harness/guided/corpus.js';
@@ -78,6 +78,11 @@ export interface CampaignOptions {
    * one is a usage error.
    */
   readonly guided?: boolean;
+  /**
+   * Run shard `index` of `count` (SPEC 12): only the seeds `start + j` with `j mod count ==
+   * index`, as a campaign of its own. With `resumeId`, the campaign must be that shard.
+   */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 /**
@@ -155,6 +160,8 @@ export interface CampaignSummary {
   readonly coverage: CoverageRow[];
   /** What guided search built up (null for an unguided campaign). */
   readonly guided: GuidedFigures | null;
+  /** The shard this campaign is (null for a whole campaign). */
+  readonly shard: { readonly index: number; readonly count: number } | null;
   /** Seeds this session ran, and how long it took. */
   readonly sessionSeeds: number;
   readonly sessionMs: number;
@@ -219,11 +226,16 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
     if (options.guided !== true && campaign.guided === 1) {
       throw new UsageError(`--resume: campaign ${campaign.id} is guided; resume it with --guided`);
     }
+    const shard = options.shard;
+    if (shard !== undefined && (campaign.shardIndex !== shard.index || campaign.shardCount !== shard.count)) {
+      const is = campaign.shardIndex === null ? 'not a shard' : `shard ${campaign.shardIndex}/${campaign.shardCount}`;
+      throw new UsageError(`--shard ${shard.index}/${shard.count}: campaign ${campaign.id} is ${is}`);
+    }
     if (campaign.status === 'running' && ownerAlive(campaign)) {
       throw new UsageError(`--resume: campaign ${campaign.id} is still running (process ${campaign.ownerPid} on ${campaign.ownerHost}); stop it first`);
     }
     await loadCase(campaign.caseRef, cwd);
-    const plan = SeedPlan.resume(campaign.plannedSeeds, store.completedRanges(campaign.id), campaign.dispatchedEnd, seedCapacity(campaign.startSeed));
+    const plan = SeedPlan.resume(campaign.plannedSeeds, store.completedRanges(campaign.id), campaign.dispatchedEnd, seedCapacity(campaign));
     store.claim(campaign.id);
     return { campaign: store.getCampaign(campaign.id)!, plan };
   }
@@ -233,15 +245,23 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
   if (bounded && startSeed + BigInt(options.seeds!) - 1n > SEED_MAX) {
     throw new UsageError(`--start-seed ${formatSeed(startSeed)} + --seeds ${options.seeds} runs past 2^64 - 1`);
   }
+  const shard = options.shard;
+  if (shard !== undefined && !(Number.isSafeInteger(shard.count) && shard.count >= 1 && Number.isSafeInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new UsageError(`--shard must be I/N with 0 <= I < N, got ${shard.index}/${shard.count}`);
+  }
   const loaded = await loadCase(options.caseRef, cwd);
   const profile = options.profile ?? 'swarm';
+  // Shard I of N is the stride of seeds start + I + N*k: of --seeds S, those below start + S.
+  const count = shard?.count ?? 1;
+  const index = shard?.index ?? 0;
+  const plannedSeeds = options.seeds === undefined ? null : options.seeds > index ? Math.ceil((options.seeds - index) / count) : 0;
   const campaign = store.createCampaign({
     kind: 'fuzz',
     caseRef: loaded.ref,
     caseName: loaded.case.name,
     profile: typeof profile === 'string' ? profile : JSON.stringify(resolveProfile(profile, 0n)),
-    startSeed: formatSeed(startSeed),
-    plannedSeeds: options.seeds ?? null,
+    startSeed: formatSeed(startSeed + BigInt(index)),
+    plannedSeeds,
     durationMs: options.durationMs ?? null,
     workers: Math.min(options.workers ?? availableParallelism(), maxWorkers()),
     seedTimeoutMs: options.seedTimeoutMs ?? 30_000,
@@ -249,15 +269,18 @@ async function startOrResume(store: FailureStore, options: CampaignOptions, cwd:
     keepTraces: options.keepTraces ?? 5,
     build: buildIdentity(),
     guided: options.guided === true,
+    shard,
   });
   store.declareCoverage(campaign.id, loaded.case.sometimes);
-  return { campaign, plan: SeedPlan.fresh(campaign.plannedSeeds, seedCapacity(campaign.startSeed)) };
+  return { campaign, plan: SeedPlan.fresh(campaign.plannedSeeds, seedCapacity(campaign)) };
 }
 
-/** How many seeds exist from `startSeed` up to 2^64 - 1 (a duration campaign stops there). */
-function seedCapacity(startSeed: string): number {
-  const left = SEED_MAX - BigInt(startSeed) + 1n;
-  return left > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(left);
+/** How many offsets a campaign has before its seeds pass 2^64 - 1 (a duration campaign stops there). */
+function seedCapacity(campaign: Pick<CampaignRow, 'startSeed' | 'seedStride'>): number {
+  const start = BigInt(campaign.startSeed);
+  if (start > SEED_MAX) return 0;
+  const offsets = (SEED_MAX - start) / BigInt(campaign.seedStride) + 1n;
+  return offsets > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(offsets);
 }
 
 /** Whether the process that owns a `running` campaign is still alive (or, on another host, still beating). */
@@ -399,6 +422,7 @@ class CampaignSession {
       bugs: this.store.listBugs({ campaignId: row.id }),
       coverage: this.store.listCoverage({ campaignId: row.id }),
       guided: row.guided === 1 ? this.store.guidedFigures(row.id) : null,
+      shard: row.shardIndex === null || row.shardCount === null ? null : { index: row.shardIndex, count: row.shardCount },
       sessionSeeds: this.sessionSeeds,
       sessionMs,
       seedsPerSecond: sessionMs > 0 ? (this.sessionSeeds / sessionMs) * 1000 : 0,
@@ -449,7 +473,7 @@ class CampaignSession {
 
   /** The lowest round of a guided campaign with offsets not yet completed. */
   private currentRound(): number {
-    const total = Math.min(this.campaign.plannedSeeds ?? Number.MAX_SAFE_INTEGER, seedCapacity(this.campaign.startSeed));
+    const total = Math.min(this.campaign.plannedSeeds ?? Number.MAX_SAFE_INTEGER, seedCapacity(this.campaign));
     for (;;) {
       const start = this.round * ROUND_RUNS;
       if (start >= total) return this.round;
@@ -494,7 +518,8 @@ class CampaignSession {
       caseRef: this.campaign.caseRef,
       cwd: this.cwd,
       profile: this.profile as RangeTask['profile'],
-      firstSeed: formatSeed(BigInt(this.campaign.startSeed) + BigInt(range.offset)),
+      firstSeed: formatSeed(seedAt(this.campaign, range.offset)),
+      seedStride: this.campaign.seedStride,
       firstOffset: range.offset,
       count: range.count,
       auditEvery: this.campaign.auditEvery,
@@ -649,7 +674,7 @@ class CampaignSession {
 
   /** Records a failure of one seed that no worker could report (timeout, crash) as its own one-seed range. */
   private recordSeedFailure(offset: number, kind: 'timeout' | 'scenario_error', errorName: string, message: string): void {
-    const seed = BigInt(this.campaign.startSeed) + BigInt(offset);
+    const seed = seedAt(this.campaign, offset);
     const failure: NewFailure = {
       seed: formatSeed(seed),
       seedOffset: offset,

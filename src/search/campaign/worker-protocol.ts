@@ -29,6 +29,8 @@ export interface RangeTask {
   /** Offset of `firstSeed` within the campaign. */
   readonly firstOffset: number;
   readonly count: number;
+  /** Seed `i` of the task is `firstSeed + seedStride * i` (a shard's stride; default 1). */
+  readonly seedStride?: number;
   /** Audit one passing seed in `auditEvery` (chosen by a hash of the seed) by running it twice. */
   readonly auditEvery: number;
   /** Full reports (two runs, stack traces, full trace) for at most this many failures per signature in the task. */

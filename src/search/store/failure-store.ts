@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MarionetteError } from '../../kernel/errors.js';
@@ -56,6 +57,18 @@ export interface CampaignRow {
   readonly guided: number;
   /** Runs of a guided campaign that mutated a corpus tape instead of starting from a fresh seed. */
   readonly mutationRuns: number;
+  /** A random id: the same campaign merged twice (`mar merge`) is merged once. */
+  readonly uuid: string;
+  /** The seed at offset k is `startSeed + seedStride * k` (the shard count for a shard, else 1). */
+  readonly seedStride: number;
+  /** Shard `shardIndex` of `shardCount` (`mar fuzz --shard I/N`), or null for a whole campaign. */
+  readonly shardIndex: number | null;
+  readonly shardCount: number | null;
+}
+
+/** The seed a campaign runs at `offset`. */
+export function seedAt(campaign: { readonly startSeed: string; readonly seedStride: number }, offset: number): bigint {
+  return BigInt(campaign.startSeed) + BigInt(campaign.seedStride) * BigInt(offset);
 }
 
 /**
@@ -152,7 +165,12 @@ export function failureFromReport(report: RunReport, seedOffset: number): NewFai
 export type NewCampaign = Pick<
   CampaignRow,
   'kind' | 'caseRef' | 'caseName' | 'profile' | 'startSeed' | 'plannedSeeds' | 'durationMs' | 'workers' | 'seedTimeoutMs' | 'auditEvery' | 'keepTraces'
-> & { readonly build: BuildIdentity; readonly guided?: boolean };
+> & {
+  readonly build: BuildIdentity;
+  readonly guided?: boolean;
+  /** Shard `index` of `count`; `startSeed` is then the shard's first seed (start + index). */
+  readonly shard?: { readonly index: number; readonly count: number };
+};
 
 /** One completed seed range of a campaign. */
 export interface CompletedRange {
@@ -220,7 +238,7 @@ const camel = (row: Record<string, unknown>): Record<string, unknown> =>
 
 /** A failing seed joined with its bug and (when kept) its details. */
 const FAILURE_SELECT =
-  'SELECT f.id, f.campaign_id, f.mutated, c.start_seed, c.profile AS campaign_profile, b.case_ref, b.case_name, f.seed_offset, d.profile, b.kind, b.signature, d.phase, ' +
+  'SELECT f.id, f.campaign_id, f.mutated, c.start_seed, c.seed_stride, c.profile AS campaign_profile, b.case_ref, b.case_name, f.seed_offset, d.profile, b.kind, b.signature, d.phase, ' +
   'b.check_name, b.error_name, d.error_message, d.trace, d.trace_hash, d.event_count, d.minimized, d.minimized_trace, ' +
   'd.minimized_trace_hash, d.minimized_event_count, d.found_by, d.created_at, d.failure_id IS NOT NULL AS detailed ' +
   'FROM failures f JOIN campaigns c ON c.id = f.campaign_id JOIN bugs b ON b.id = f.bug_id LEFT JOIN failure_details d ON d.failure_id = f.id';
@@ -323,6 +341,25 @@ export class FailureStore {
     this.db.close();
   }
 
+  /** @internal The connection, for whole-database work of this folder (`mergeStores`). */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
+  /**
+   * Runs SQLite's `quick_check` on the whole file.
+   * @throws {StoreError} naming the file when it is damaged.
+   */
+  assertIntact(): void {
+    let verdict: string;
+    try {
+      verdict = this.db.pragma('quick_check(1)', { simple: true }) as string;
+    } catch (error) {
+      verdict = (error as Error).message;
+    }
+    if (verdict !== 'ok') throw new StoreError(`${this.file} is damaged (${verdict})`);
+  }
+
   // ---- campaigns ----
 
   createCampaign(campaign: NewCampaign): CampaignRow {
@@ -330,8 +367,9 @@ export class FailureStore {
     const result = this.db
       .prepare(
         `INSERT INTO campaigns (kind, case_ref, case_name, profile, start_seed, planned_seeds, duration_ms, workers, seed_timeout_ms,
-           audit_every, keep_traces, status, started_at, updated_at, package_version, git_commit, node_version, owner_pid, owner_host, guided)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+           audit_every, keep_traces, status, started_at, updated_at, package_version, git_commit, node_version, owner_pid, owner_host, guided,
+         uuid, seed_stride, shard_index, shard_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         campaign.kind,
@@ -353,6 +391,10 @@ export class FailureStore {
         process.pid,
         hostname(),
         campaign.guided === true ? 1 : 0,
+        randomUUID(),
+        campaign.shard?.count ?? 1,
+        campaign.shard?.index ?? null,
+        campaign.shard?.count ?? null,
       );
     return this.getCampaign(Number(result.lastInsertRowid))!;
   }
@@ -507,11 +549,17 @@ export class FailureStore {
 
   /** The stored failures of one seed of a case, over every campaign of that case. */
   findFailures(caseRef: string, seed: bigint): FailureRow[] {
-    const campaigns = this.db.prepare('SELECT id, start_seed FROM campaigns WHERE case_ref = ?').all(caseRef) as { id: number; start_seed: string }[];
+    const campaigns = this.db.prepare('SELECT id, start_seed, seed_stride FROM campaigns WHERE case_ref = ?').all(caseRef) as {
+      id: number;
+      start_seed: string;
+      seed_stride: number;
+    }[];
     const rows: FailureRow[] = [];
     for (const campaign of campaigns) {
-      const offset = seed - BigInt(campaign.start_seed);
-      if (offset < 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) continue;
+      const distance = seed - BigInt(campaign.start_seed);
+      if (distance < 0n || distance % BigInt(campaign.seed_stride) !== 0n) continue;
+      const offset = distance / BigInt(campaign.seed_stride);
+      if (offset > BigInt(Number.MAX_SAFE_INTEGER)) continue;
       const found = this.db.prepare(`${FAILURE_LIST_SELECT} WHERE f.campaign_id = ? AND f.seed_offset = ? ORDER BY f.id`).all(campaign.id, Number(offset));
       for (const row of found as Record<string, unknown>[]) rows.push(this.failureRow(row));
     }
@@ -520,17 +568,18 @@ export class FailureStore {
 
   /** A failure row: its seed from the campaign's start seed, its profile from its campaign when it kept no details. */
   private failureRow(raw: Record<string, unknown>): FailureRow {
-    const { startSeed, campaignProfile, detailed, profile, mutated, ...row } = camel(raw) as unknown as Omit<
+    const { startSeed, seedStride, campaignProfile, detailed, profile, mutated, ...row } = camel(raw) as unknown as Omit<
       FailureRow,
       'seed' | 'profile' | 'detailed' | 'mutated'
     > & {
       startSeed: string;
+      seedStride: number;
       campaignProfile: string;
       profile: string | null;
       detailed: number;
       mutated: number;
     };
-    const seed = BigInt(startSeed) + BigInt(row.seedOffset);
+    const seed = seedAt({ startSeed, seedStride }, row.seedOffset);
     return {
       ...row,
       seed: formatSeed(seed),
@@ -597,7 +646,7 @@ export class FailureStore {
     const rows = this.db
       .prepare(
         `SELECT v.campaign_id AS campaignId, c.case_ref AS caseRef, v.name, v.kind, v.declared, v.runs, v.first_seed_offset AS firstSeedOffset,
-                c.start_seed AS startSeed
+                c.start_seed AS startSeed, c.seed_stride AS seedStride
          FROM coverage v JOIN campaigns c ON c.id = v.campaign_id
          WHERE (? IS NULL OR c.case_ref = ?) AND (? IS NULL OR v.campaign_id = ?)
          ORDER BY (v.declared = 1 AND v.runs = 0) DESC, v.campaign_id, v.name`,
@@ -611,6 +660,7 @@ export class FailureStore {
       runs: number;
       firstSeedOffset: number | null;
       startSeed: string;
+      seedStride: number;
     }[];
     return rows.map((r) => ({
       campaignId: r.campaignId,
@@ -619,7 +669,7 @@ export class FailureStore {
       kind: r.kind,
       declared: r.declared === 1,
       runs: r.runs,
-      firstSeed: r.firstSeedOffset === null ? null : formatSeed(BigInt(r.startSeed) + BigInt(r.firstSeedOffset)),
+      firstSeed: r.firstSeedOffset === null ? null : formatSeed(seedAt(r, r.firstSeedOffset)),
     }));
   }
 

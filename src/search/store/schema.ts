@@ -127,4 +127,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (campaign_id, seed_offset)
   );
   `,
+  // 4: campaigns beyond one machine: a UUID per campaign (merging the same database twice changes
+  // nothing), and shards: shard I of N runs the seeds start + I + N*k, so a campaign's seed at
+  // offset k is start_seed + seed_stride * k (start_seed already holds start + I).
+  `
+  ALTER TABLE campaigns ADD COLUMN uuid TEXT;
+  UPDATE campaigns SET uuid = lower(hex(randomblob(16)));
+  CREATE UNIQUE INDEX campaigns_by_uuid ON campaigns (uuid);
+  ALTER TABLE campaigns ADD COLUMN seed_stride INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE campaigns ADD COLUMN shard_index INTEGER;
+  ALTER TABLE campaigns ADD COLUMN shard_count INTEGER;
+  `,
 ];

@@ -1,0 +1,192 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FailureStore } from '../../src/search/store/failure-store.js';
+import { REPO_ROOT, runMar } from '../cli/run-mar.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'marionette-shards-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const BIN = fileURLToPath(new URL('../../dist/src/cli/bin.js', import.meta.url));
+const db = (name: string) => path.join(dir, `${name}.sqlite`);
+
+/** What must agree between a campaign run whole and its merged shards. */
+function contents(file: string) {
+  const store = FailureStore.open(file, { readonly: true });
+  try {
+    const failures = store.listFailures();
+    const seeds = failures.map((f) => `${f.seed} ${f.signature}`).sort();
+    const bugs = store.listBugs().map((b) => ({ signature: b.signature, failures: b.failures }));
+    const campaigns = store.listCampaigns().map((c) => ({ uuid: c.uuid, seedsDone: c.seedsDone, failures: c.failures, shard: `${c.shardIndex}/${c.shardCount}` }));
+    const rows = store
+      .listCampaigns()
+      .flatMap((c) => store.listFailures({ campaignId: c.id }).map((f) => `${c.uuid} ${f.seedOffset} ${f.signature} ${f.detailed} ${f.traceHash}`))
+      .sort();
+    return { seeds, bugs, campaigns: campaigns.sort((a, b) => a.uuid.localeCompare(b.uuid)), rows };
+  } finally {
+    store.close();
+  }
+}
+
+const SEEDS = 40_000;
+
+describe('sharded campaigns (mar fuzz --shard I/N) and mar merge', () => {
+  beforeAll(async () => {
+    // Four shard processes side by side, as four pods or CI jobs would run them, and the whole campaign.
+    const shards = [0, 1, 2, 3].map((i) =>
+      runMar(['fuzz', 'idempotency-bug', '--seeds', String(SEEDS), '--shard', `${i}/4`, '--workers', '1', '--no-minimize', '--db', db(`shard${i}`)]),
+    );
+    for (const shard of await Promise.all(shards)) expect(shard.code).toBe(1);
+    expect((await runMar(['fuzz', 'idempotency-bug', '--seeds', String(SEEDS), '--workers', '2', '--no-minimize', '--db', db('whole')])).code).toBe(1);
+  }, 120_000);
+
+  it('merge four shards into exactly the failing seeds and per-bug counts of the campaign run whole', async () => {
+    const merged = await runMar(['merge', db('merged'), db('shard0'), db('shard1'), db('shard2'), db('shard3'), '--json']);
+    expect(merged.code).toBe(0);
+    const summary = JSON.parse(merged.stdout);
+    const whole = contents(db('whole'));
+    const shards = contents(db('merged'));
+    expect(shards.seeds.length).toBeGreaterThan(2000);
+    expect(shards.seeds).toEqual(whole.seeds);
+    expect(shards.bugs).toEqual(whole.bugs);
+    expect(summary).toMatchObject({ campaigns: 4, failures: whole.seeds.length, bugs: 1 });
+    expect(summary.inputs.map((i: { failures: number }) => i.failures).reduce((a: number, b: number) => a + b)).toBe(whole.seeds.length);
+    expect(shards.campaigns.map((c) => c.shard).sort()).toEqual(['0/4', '1/4', '2/4', '3/4']);
+    expect(shards.campaigns.reduce((sum, c) => sum + c.seedsDone, 0)).toBe(SEEDS);
+    // Every shard runs its own residue of seeds.
+    for (let i = 0; i < 4; i++) for (const row of contents(db(`shard${i}`)).seeds) expect(BigInt(row.split(' ')[0]!) % 4n).toBe(BigInt(i));
+
+    // Failures, replay (by the merged ids) and replay --all work on the merged file.
+    const listed = await runMar(['failures', '--db', db('merged'), '--limit', '3']);
+    expect(listed.stdout.trimEnd().split('\n')).toHaveLength(3);
+    const last = await runMar(['replay', String(whole.seeds.length), '--db', db('merged')]);
+    expect(last.stdout).toMatch(/^reproduced: failure #\d+ of idempotency-bug seed \d+ fails with check_failed/);
+    const all = await runMar(['replay', '--all', '--db', db('merged')]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^reproduced: /m);
+  }, 60_000);
+
+  it('merge twice, or in another order, to the same result', async () => {
+    const once = contents(db('merged'));
+    const again = await runMar(['merge', db('merged'), db('shard2'), db('shard0'), '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).inputs.map((i: { alreadyMerged: number; failures: number }) => [i.alreadyMerged, i.failures])).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
+    expect(contents(db('merged'))).toEqual(once);
+    expect((await runMar(['merge', db('reversed'), db('shard3'), db('shard2'), db('shard1'), db('shard0')])).code).toBe(0);
+    expect(contents(db('reversed'))).toEqual(once);
+    // One at a time into a file that already holds some of them.
+    expect((await runMar(['merge', db('stepwise'), db('shard1')])).code).toBe(0);
+    expect((await runMar(['merge', db('stepwise'), db('shard3'), db('shard1'), db('shard0'), db('shard2')])).code).toBe(0);
+    expect(contents(db('stepwise'))).toEqual(once);
+  }, 60_000);
+
+  it('leave OUT byte-identical, or not created, when an input is corrupt, foreign, or OUT itself', async () => {
+    const corrupt = db('corrupt');
+    copyFileSync(db('shard1'), corrupt);
+    const fd = openSync(corrupt, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, 8192); // garbage over the third page
+    closeSync(fd);
+    const before = readFileSync(db('merged'));
+    const result = await runMar(['merge', db('merged'), db('shard0'), corrupt]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^mar: .*corrupt\.sqlite.* (is damaged|is not a usable marionette database)/);
+    expect(readFileSync(db('merged')).equals(before)).toBe(true);
+    const fresh = db('never-made');
+    expect((await runMar(['merge', fresh, db('shard0'), corrupt])).code).toBe(2);
+    expect(existsSync(fresh)).toBe(false);
+
+    const foreign = db('foreign');
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES (1)');
+    other.close();
+    const foreignBytes = readFileSync(foreign);
+    const intoForeign = await runMar(['merge', foreign, db('shard0')]);
+    expect(intoForeign).toMatchObject({ code: 2, stdout: '' });
+    expect(intoForeign.stderr).toMatch(/^mar: .*foreign\.sqlite is not a marionette database/);
+    expect(readFileSync(foreign).equals(foreignBytes)).toBe(true);
+    const fromForeign = await runMar(['merge', db('merged'), foreign]);
+    expect(fromForeign.code).toBe(2);
+    expect(readFileSync(db('merged')).equals(before)).toBe(true);
+
+    const itself = await runMar(['merge', db('merged'), db('shard0'), db('merged')]);
+    expect(itself).toMatchObject({ code: 2, stderr: `mar: merge: cannot merge ${db('merged')} into itself\n` });
+    expect(readFileSync(db('merged')).equals(before)).toBe(true);
+  }, 60_000);
+
+  it('resume one shard interrupted by SIGINT to the same result, and refuse to resume it as another shard', async () => {
+    const file = db('interrupted');
+    const child = spawn(process.execPath, [BIN, 'fuzz', 'test/fixtures/campaign-cases.ts#slowTenth', '--seeds', '6000', '--shard', '1/4', '--workers', '1', '--profile', 'none', '--no-minimize', '--db', file], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    for (let i = 0; i < 400; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!existsSync(file)) continue;
+      try {
+        const store = FailureStore.open(file, { readonly: true });
+        const done = store.listCampaigns()[0]?.seedsDone ?? 0;
+        store.close();
+        if (done >= 100) break;
+      } catch {
+        // not created yet
+      }
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/campaign 1 \(shard 1\/4\) interrupted: \d+\/1,500 seeds/);
+
+    const wrong = await runMar(['fuzz', '--resume', '1', '--shard', '2/4', '--db', file]);
+    expect(wrong).toMatchObject({ code: 2, stderr: 'mar: --shard 2/4: campaign 1 is shard 1/4\n' });
+    const resumed = await runMar(['fuzz', '--resume', '1', '--shard', '1/4', '--no-minimize', '--db', file, '--json']);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'done', seedsDone: 1500, shard: { index: 1, count: 4 } });
+
+    const whole = db('interrupted-whole');
+    await runMar(['fuzz', 'test/fixtures/campaign-cases.ts#slowTenth', '--seeds', '6000', '--shard', '1/4', '--workers', '2', '--profile', 'none', '--no-minimize', '--db', whole]);
+    expect(contents(file).seeds).toEqual(contents(whole).seeds);
+  }, 120_000);
+
+  it('never run a seed twice across the shards of a --duration campaign', async () => {
+    const runs = await Promise.all(
+      [0, 1, 2].map((i) => runMar(['fuzz', 'idempotency-bug', '--duration', '1500ms', '--shard', `${i}/3`, '--workers', '1', '--no-minimize', '--db', db(`timed${i}`), '--json'])),
+    );
+    const seen = new Set<string>();
+    for (const [i, run] of runs.entries()) {
+      const summary = JSON.parse(run.stdout);
+      expect(summary.seedsDone).toBeGreaterThan(100);
+      const store = FailureStore.open(db(`timed${i}`), { readonly: true });
+      const campaign = store.listCampaigns()[0]!;
+      store.close();
+      // Shard i runs the seeds i, i + 3, i + 6, ...: its failing seeds show it, and no two shards share one.
+      expect({ startSeed: campaign.startSeed, seedStride: campaign.seedStride, shard: [campaign.shardIndex, campaign.shardCount] }).toEqual({
+        startSeed: String(i),
+        seedStride: 3,
+        shard: [i, 3],
+      });
+      for (const row of contents(db(`timed${i}`)).seeds) {
+        const seed = row.split(' ')[0]!;
+        expect(BigInt(seed) % 3n).toBe(BigInt(i));
+        expect(seen.has(seed)).toBe(false);
+        seen.add(seed);
+      }
+    }
+  }, 60_000);
+
+  it('refuse bad shards with one line and exit 2, writing nothing', async () => {
+    for (const shard of ['4/4', '1/0', 'abc', '1/4x', '1/4/2']) {
+      const file = db(`bad-${shard.replace(/\W/g, '_')}`);
+      const result = await runMar(['fuzz', 'idempotency-bug', '--seeds', '10', '--shard', shard, '--db', file]);
+      expect(result).toMatchObject({ code: 2, stdout: '', stderr: `mar: --shard must be I/N with 0 <= I < N (e.g. 0/4), got ${JSON.stringify(shard)}\n` });
+      expect(existsSync(file)).toBe(false);
+    }
+  });
+});
