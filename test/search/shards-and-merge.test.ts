@@ -181,6 +181,37 @@ describe('sharded campaigns (mar fuzz --shard I/N) and mar merge', () => {
     }
   }, 60_000);
 
+  it('merge every table: coverage, guided corpora and mutated failures that replay from their tape by the merged id', async () => {
+    for (const i of [0, 1]) {
+      const run = await runMar(['fuzz', 'deep-state-bug', '--seeds', '1200', '--shard', `${i}/2`, '--guided', '--workers', '1', '--db', db(`guided${i}`)]);
+      expect(run.code).toBe(1);
+    }
+    const merged = await runMar(['merge', db('guided'), db('guided0'), db('guided1'), '--json']);
+    const summary = JSON.parse(merged.stdout);
+    const read = (file: string) => {
+      const store = FailureStore.open(file, { readonly: true });
+      try {
+        return store.listCampaigns().map((c) => ({
+          uuid: c.uuid,
+          guided: c.guided,
+          mutationRuns: c.mutationRuns,
+          corpus: store.corpusBefore(c.id, Number.MAX_SAFE_INTEGER),
+          coverage: store.listCoverage({ campaignId: c.id }).map(({ name, kind, declared, runs, firstSeed }) => ({ name, kind, declared, runs, firstSeed })),
+          mutatedWithTape: store.listFailures({ campaignId: c.id }).filter((f) => f.foundBy !== null).map((f) => f.id),
+        }));
+      } finally {
+        store.close();
+      }
+    };
+    const [shard0, shard1] = [read(db('guided0'))[0]!, read(db('guided1'))[0]!];
+    const all = read(db('guided'));
+    expect(all.map(({ mutatedWithTape: _ids, ...rest }) => rest)).toEqual([shard0, shard1].map(({ mutatedWithTape: _ids, ...rest }) => rest));
+    expect(summary.inputs.map((i: { corpusEntries: number }) => i.corpusEntries)).toEqual([shard0.corpus.length, shard1.corpus.length]);
+    expect(shard1.corpus.length).toBeGreaterThan(0);
+    const id = all[1]!.mutatedWithTape[0]!;
+    expect((await runMar(['replay', String(id), '--db', db('guided')])).stdout).toMatch(new RegExp(`^reproduced: failure #${id} of deep-state-bug`));
+  }, 60_000);
+
   it('refuse bad shards with one line and exit 2, writing nothing', async () => {
     for (const shard of ['4/4', '1/0', 'abc', '1/4x', '1/4/2']) {
       const file = db(`bad-${shard.replace(/\W/g, '_')}`);
