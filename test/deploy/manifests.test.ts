@@ -54,25 +54,36 @@ describe('deploy/k8s', () => {
     expect(merge.spec.template.spec.volumes[0].persistentVolumeClaim.claimName).toBe(claim.metadata.name);
   });
 
-  it('runs here: every shard, a pod restart, then the merge Job, which replays every bug and fails on bugs found', async () => {
+  it('runs here: every shard, pod restarts, then the merge Job, which replays every bug and fails on bugs found', async () => {
     const results = mkdtempSync(path.join(dir, 'k8s-'));
     const script = container.args[0] as string;
+    const pod = (index: number, extra: Record<string, string> = {}) => sh(script, { ...env, SEEDS, WORKERS: '1', JOB_COMPLETION_INDEX: String(index), ...extra }, results);
+    const shardFile = (index: number, run = env.RUN!) => path.join(results, run, `shard-${index}.sqlite`);
+    // A pod killed between creating its database and its campaign: the restart starts the shard.
+    await sh('mkdir -p "/results/$RUN"', env, results);
+    FailureStore.open(shardFile(5)).close();
     for (let index = 0; index < Number(env.SHARDS); index++) {
-      const pod = await sh(script, { ...env, SEEDS, WORKERS: '1', JOB_COMPLETION_INDEX: String(index) }, results);
-      expect(pod.code, pod.stderr).toBe(0);
+      const run = await pod(index);
+      expect(run.code, run.stderr).toBe(0);
     }
     // A pod that restarts after its shard is done leaves it as it is.
-    const restarted = await sh(script, { ...env, SEEDS, WORKERS: '1', JOB_COMPLETION_INDEX: '3' }, results);
-    expect(restarted.code).toBe(0);
-    expect(campaignsOf(path.join(results, 'shard-3.sqlite')).campaigns).toMatchObject([{ status: 'done', shardIndex: 3, shardCount: 8, seedsDone: 100 }]);
+    expect((await pod(3)).code).toBe(0);
+    expect(campaignsOf(shardFile(3)).campaigns).toMatchObject([{ status: 'done', shardIndex: 3, shardCount: 8, seedsDone: 100 }]);
+    expect(campaignsOf(shardFile(5)).campaigns).toMatchObject([{ status: 'done', shardIndex: 5, seedsDone: 100 }]);
 
-    const merged = await sh(merge.spec.template.spec.containers[0].args[0], {}, results);
+    const mergeEnv = Object.fromEntries(merge.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(mergeEnv.RUN).toBe(env.RUN);
+    const merged = await sh(merge.spec.template.spec.containers[0].args[0], mergeEnv, results);
     expect(merged.stdout).toMatch(/^merged into .*merged\.sqlite in \d+ ms: now 8 campaigns, \d+ failing seeds, 1 bugs$/m);
     expect(merged.stdout).toMatch(/^reproduced: failure #\d+ (\(minimized\) )?of idempotency-bug/m);
     expect(merged.code).toBe(1); // idempotency-bug has a bug: the Job fails, which is the verdict
-    const { campaigns } = campaignsOf(path.join(results, 'merged.sqlite'));
+    const { campaigns } = campaignsOf(path.join(results, env.RUN!, 'merged.sqlite'));
     expect(campaigns.map((c) => c.shardIndex).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(campaigns.reduce((sum, c) => sum + c.seedsDone, 0)).toBe(Number(SEEDS));
+
+    // A new RUN (another night, another case) fuzzes afresh instead of finding the old shards done.
+    expect((await pod(0, { RUN: 'next-night', CASE: 'kv-store-bug', SEEDS: '40' })).code).toBe(0);
+    expect(campaignsOf(shardFile(0, 'next-night')).campaigns).toMatchObject([{ caseRef: 'kv-store-bug', shardIndex: 0, seedsDone: 5 }]);
   }, 120_000);
 });
 

@@ -19,7 +19,12 @@ function contents(file: string) {
   try {
     const failures = store.listFailures();
     const seeds = failures.map((f) => `${f.seed} ${f.signature}`).sort();
-    const bugs = store.listBugs().map((b) => ({ signature: b.signature, failures: b.failures }));
+    const keyOf = (id: number | null) => {
+      if (id === null) return null;
+      const f = store.getFailure(id)!;
+      return `${store.getCampaign(f.campaignId)!.uuid} ${f.seedOffset}`;
+    };
+    const bugs = store.listBugs().map((b) => ({ signature: b.signature, failures: b.failures, smallest: keyOf(b.smallestFailureId), events: b.smallestEventCount }));
     const campaigns = store.listCampaigns().map((c) => ({ uuid: c.uuid, seedsDone: c.seedsDone, failures: c.failures, shard: `${c.shardIndex}/${c.shardCount}` }));
     const rows = store
       .listCampaigns()
@@ -145,10 +150,18 @@ describe('sharded campaigns (mar fuzz --shard I/N) and mar merge', () => {
     expect(await exited).toBe(130);
     expect(stdout).toMatch(/campaign 1 \(shard 1\/4\) interrupted: \d+\/1,500 seeds/);
 
+    // Merged while interrupted, then merged again once resumed: the copy catches up, nothing twice.
+    const early = db('interrupted-merged');
+    expect((await runMar(['merge', early, file])).code).toBe(0);
     const wrong = await runMar(['fuzz', '--resume', '1', '--shard', '2/4', '--db', file]);
     expect(wrong).toMatchObject({ code: 2, stderr: 'mar: --shard 2/4: campaign 1 is shard 1/4\n' });
     const resumed = await runMar(['fuzz', '--resume', '1', '--shard', '1/4', '--no-minimize', '--db', file, '--json']);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'done', seedsDone: 1500, shard: { index: 1, count: 4 } });
+    const caughtUp = JSON.parse((await runMar(['merge', early, file, '--json'])).stdout);
+    expect(caughtUp.inputs[0]).toMatchObject({ campaigns: 1, alreadyMerged: 0 });
+    expect(contents(early)).toEqual(contents(file));
+    expect((await runMar(['merge', early, file, '--json'])).stdout).toContain('"alreadyMerged":1');
+    expect((await runMar(['replay', '--all', '--db', early])).code).toBe(0);
 
     const whole = db('interrupted-whole');
     await runMar(['fuzz', 'test/fixtures/campaign-cases.ts#slowTenth', '--seeds', '6000', '--shard', '1/4', '--workers', '2', '--profile', 'none', '--no-minimize', '--db', whole]);
@@ -210,6 +223,55 @@ describe('sharded campaigns (mar fuzz --shard I/N) and mar merge', () => {
     expect(shard1.corpus.length).toBeGreaterThan(0);
     const id = all[1]!.mutatedWithTape[0]!;
     expect((await runMar(['replay', String(id), '--db', db('guided')])).stdout).toMatch(new RegExp(`^reproduced: failure #${id} of deep-state-bug`));
+  }, 60_000);
+
+  it('keep the same smallest reproduction whatever the order of the inputs, ties included', async () => {
+    await runMar(['fuzz', 'idempotency-bug', '--seeds', '3000', '--workers', '1', '--db', db('minimized0')]);
+    // Its twin under another UUID: the same bug, reproductions exactly as small.
+    copyFileSync(db('minimized0'), db('minimized1'));
+    const twin = new Database(db('minimized1'));
+    twin.prepare('UPDATE campaigns SET uuid = ?').run('0'.repeat(32));
+    twin.close();
+    await runMar(['merge', db('tie-ab'), db('minimized0'), db('minimized1')]);
+    await runMar(['merge', db('tie-ba'), db('minimized1'), db('minimized0')]);
+    const [ab, ba] = [contents(db('tie-ab')), contents(db('tie-ba'))];
+    expect(ab.bugs[0]!.events).not.toBeNull();
+    expect(ab.bugs[0]!.smallest).toMatch(/^0{32} /); // the tie goes to the smaller UUID
+    expect(ba).toEqual(ab);
+  }, 60_000);
+
+  it('merge into a database a campaign is writing, waiting for it rather than failing', async () => {
+    const live = db('live');
+    const child = spawn(process.execPath, [BIN, 'fuzz', 'idempotency-bug', '--seeds', '400000', '--workers', '1', '--no-minimize', '--db', live], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    for (let i = 0; i < 200 && !existsSync(live); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const merges = [];
+    for (const shard of [0, 1, 2]) merges.push(await runMar(['merge', live, db(`shard${shard}`)]));
+    child.kill('SIGINT');
+    await exited;
+    expect(merges.map((m) => [m.code, m.stderr])).toEqual([
+      [0, ''],
+      [0, ''],
+      [0, ''],
+    ]);
+    expect(contents(live).campaigns).toHaveLength(4);
+  }, 60_000);
+
+  it('migrate an older OUT inside the merge, and keep its journal mode', async () => {
+    const old = db('old-out');
+    copyFileSync(db('shard2'), old);
+    const handle = new Database(old);
+    handle.pragma('journal_mode = DELETE');
+    // Back to schema v3 as an older marionette-sim left it: no UUIDs, strides or shards.
+    handle.exec('DROP INDEX campaigns_by_uuid; ALTER TABLE campaigns DROP COLUMN uuid; ALTER TABLE campaigns DROP COLUMN seed_stride; ALTER TABLE campaigns DROP COLUMN shard_index; ALTER TABLE campaigns DROP COLUMN shard_count; PRAGMA user_version = 3');
+    handle.close();
+    const merged = await runMar(['merge', old, db('shard3')]);
+    expect(merged.code, merged.stderr).toBe(0);
+    const check = new Database(old, { readonly: true });
+    expect([check.pragma('user_version', { simple: true }), check.pragma('journal_mode', { simple: true })]).toEqual([4, 'delete']);
+    check.close();
+    expect(contents(old).campaigns).toHaveLength(2);
   }, 60_000);
 
   it('refuse bad shards with one line and exit 2, writing nothing', async () => {

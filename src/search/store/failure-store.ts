@@ -259,10 +259,13 @@ export class FailureStore {
 
   /**
    * Opens (creating when `create` allows and the file does not exist) a marionette database.
+   * With `deferSetup`, an existing file keeps its journal mode and its schema until the caller
+   * runs {@link FailureStore.migrate} in its own transaction (`mar merge`: nothing changes unless
+   * everything does).
    * @throws {StoreError} one line naming the file when it is not a marionette database, is
    *   corrupt, or was written by a newer version; such a file is never modified.
    */
-  static open(file: string, options: { readonly readonly?: boolean; readonly create?: boolean } = {}): FailureStore {
+  static open(file: string, options: { readonly readonly?: boolean; readonly create?: boolean; readonly deferSetup?: boolean } = {}): FailureStore {
     const readonly = options.readonly ?? false;
     const exists = existsSync(file);
     if (!exists && (readonly || options.create === false)) throw new StoreError(`no failure database at ${file}`);
@@ -307,7 +310,9 @@ export class FailureStore {
         try {
           db.transaction(() => {
             // Rewriting the schema version with its own value is a real write, and it is rolled back.
-            db.pragma(`user_version = ${db.pragma('user_version', { simple: true }) as number}`);
+            // (A write first, with no read before it in the transaction: in WAL mode a read first
+            // would make the upgrade to writer fail at once while another process writes.)
+            db.pragma(`user_version = ${version}`);
             throw new ProbeDone();
           })();
         } catch (error) {
@@ -315,15 +320,11 @@ export class FailureStore {
         }
       }
       if (!readonly) {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
-        if (version < MIGRATIONS.length) {
-          db.transaction(() => {
-            if (version === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
-            for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
-            db.pragma(`user_version = ${MIGRATIONS.length}`);
-          })();
+        if (options.deferSetup !== true) {
+          db.pragma('journal_mode = WAL');
+          db.pragma('synchronous = NORMAL');
+          migrate(db, version);
         }
       } else if (version < MIGRATIONS.length) {
         throw new StoreError(`${file} has schema v${version}; open it once with a writing command to migrate it to v${MIGRATIONS.length}`);
@@ -339,6 +340,14 @@ export class FailureStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * Applies the schema migrations a store opened with `deferSetup` still lacks; inside a caller's
+   * transaction they commit, or roll back, with it (the file keeps its journal mode).
+   */
+  migrate(): void {
+    migrate(this.db, this.db.pragma('user_version', { simple: true }) as number);
   }
 
   /** @internal The connection, for whole-database work of this folder (`mergeStores`). */
@@ -686,6 +695,30 @@ export class FailureStore {
   }
 
   /** The failure a bug is best replayed from: its smallest reproduction, else its first failure. */
+  /**
+   * About `limit` failing seeds of a campaign, evenly spread over them in id order: offset, bug,
+   * and the stored profile when the failure kept details (null otherwise). For summaries of
+   * campaigns with millions of failures.
+   */
+  sampleFailures(campaignId: number, limit: number): { seedOffset: number; bugId: number; mutated: boolean; profile: string | null }[] {
+    const total = (this.db.prepare('SELECT count(*) AS n FROM failures WHERE campaign_id = ?').get(campaignId) as { n: number }).n;
+    const step = Math.max(1, Math.ceil(total / Math.max(1, limit)));
+    const rows: { seedOffset: number; bugId: number; mutated: boolean; profile: string | null }[] = [];
+    let i = 0;
+    const query = this.db
+      .prepare('SELECT f.seed_offset, f.bug_id, f.mutated, d.profile FROM failures f LEFT JOIN failure_details d ON d.failure_id = f.id WHERE f.campaign_id = ? ORDER BY f.id')
+      .raw();
+    for (const [seedOffset, bugId, mutated, profile] of query.iterate(campaignId) as Iterable<[number, number, number, string | null]>) {
+      if (i++ % step === 0) rows.push({ seedOffset, bugId, mutated: mutated === 1, profile });
+    }
+    return rows;
+  }
+
+  /** The id of the most recent campaign, or undefined when there is none. */
+  latestCampaignId(): number | undefined {
+    return (this.db.prepare('SELECT max(id) AS id FROM campaigns').get() as { id: number | null }).id ?? undefined;
+  }
+
   bugFailure(bug: BugRow): FailureRow | undefined {
     const id = bug.smallestFailureId ?? bug.firstFailureId;
     return id === null ? undefined : this.getFailure(id);
@@ -751,6 +784,16 @@ export function profileOfSeed(campaignProfile: string, seed: bigint): FaultProfi
   return campaignProfile.startsWith('{')
     ? resolveProfile(JSON.parse(campaignProfile) as never, seed)
     : resolveProfile(campaignProfile as 'none' | 'smoke' | 'swarm', seed);
+}
+
+/** Applies the migrations after `version` in one transaction (a savepoint inside a caller's). */
+function migrate(db: Database.Database, version: number): void {
+  if (version >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    if (version === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
 }
 
 /** A tape as a BLOB of little-endian float64s (exact for every decision up to 2^53). */
