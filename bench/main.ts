@@ -9,6 +9,7 @@ import { hermeticBench } from './hermetic-bench.js';
 import { kernelBench } from './kernel-bench.js';
 import { storeBench } from './store-bench.js';
 import { mergeBench } from './merge-bench.js';
+import { reportBench } from './report-bench.js';
 import { linearizabilityBench } from './linearizability-bench.js';
 import { BUILTIN_CASES } from '../src/examples/registry.js';
 import { registerNamedCases } from '../src/search/named-cases.js';
@@ -16,7 +17,7 @@ import { registerNamedCases } from '../src/search/named-cases.js';
 registerNamedCases(BUILTIN_CASES);
 
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 700);
-const sections = [kernelBench, hermeticBench, faultBench, campaignBench, guidedBench, linearizabilityBench, storeBench, mergeBench];
+const sections = [kernelBench, hermeticBench, faultBench, campaignBench, guidedBench, linearizabilityBench, storeBench, mergeBench, reportBench];
 console.log(`marionette-sim bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 for (const section of sections) {
   for (const line of await section(roundMs)) console.log(line);

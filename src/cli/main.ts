@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { listCommand } from './commands/list.js';
 import { mergeCommand } from './commands/merge.js';
+import { reportCommand } from './commands/report.js';
 import { campaignsCommand } from './commands/campaigns.js';
 import { coverageCommand } from './commands/coverage.js';
 import { failuresCommand } from './commands/failures.js';
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
     campaignsCommand(output),
     coverageCommand(output),
     mergeCommand(output),
+    reportCommand(output),
     listCommand(output),
   ];
   let parser = yargs([...argv])

@@ -195,6 +195,7 @@ function describeSummary(s: CampaignSummary, db: string): string[] {
         `${g.mutationRuns.toLocaleString('en-US')} of ${s.seedsDone.toLocaleString('en-US')} runs mutated a corpus tape`,
     );
   }
+  lines.push(`report: mar report --campaign ${s.campaignId}${dbArg}`);
   if (s.status === 'interrupted') lines.push(`resume with: ${resumeCommand({ id: s.campaignId, guided: s.guided === null ? 0 : 1 }, db === DEFAULT_DB_PATH ? undefined : db)}`);
   return lines;
 }

@@ -684,17 +684,20 @@ export class FailureStore {
 
   /** Distinct bugs, most frequent first; with a campaign filter, only bugs seen in that campaign. */
   listBugs(filter: FailureFilter = {}): BugRow[] {
-    const { where, params } = whereClause(filter, 'EXISTS (SELECT 1 FROM failures f WHERE f.bug_id = b.id AND f.campaign_id = ?)');
-    const inCampaign =
-      filter.campaignId === undefined
-        ? 'NULL AS failures_in_campaign'
-        : `(SELECT count(*) FROM failures f WHERE f.bug_id = b.id AND f.campaign_id = ${Math.floor(filter.campaignId)}) AS failures_in_campaign`;
-    return (this.db.prepare(`SELECT b.*, ${inCampaign} FROM bugs b${where} ORDER BY b.failures DESC, b.case_ref, b.signature`).all(...params) as Record<string, unknown>[]).map(
-      (row) => camel(row) as unknown as BugRow,
+    const { where, params } = whereClause({ ...filter, campaignId: undefined }, '');
+    const rows = this.db.prepare(`SELECT b.*, NULL AS failures_in_campaign FROM bugs b${where} ORDER BY b.failures DESC, b.case_ref, b.signature`).all(...params) as Record<
+      string,
+      unknown
+    >[];
+    const bugs = rows.map((row) => camel(row) as unknown as BugRow);
+    if (filter.campaignId === undefined) return bugs;
+    // One pass over the campaign's failures (a count per bug in SQL would scan them once per bug).
+    const counts = new Map(
+      this.db.prepare('SELECT bug_id, count(*) FROM failures WHERE campaign_id = ? GROUP BY bug_id').raw().all(filter.campaignId) as [number, number][],
     );
+    return bugs.filter((bug) => counts.has(bug.id)).map((bug) => ({ ...bug, failuresInCampaign: counts.get(bug.id)! }));
   }
 
-  /** The failure a bug is best replayed from: its smallest reproduction, else its first failure. */
   /**
    * About `limit` failing seeds of a campaign, evenly spread over them in id order: offset, bug,
    * and the stored profile when the failure kept details (null otherwise). For summaries of
@@ -719,6 +722,7 @@ export class FailureStore {
     return (this.db.prepare('SELECT max(id) AS id FROM campaigns').get() as { id: number | null }).id ?? undefined;
   }
 
+  /** The failure a bug is best replayed from: its smallest reproduction, else its first failure. */
   bugFailure(bug: BugRow): FailureRow | undefined {
     const id = bug.smallestFailureId ?? bug.firstFailureId;
     return id === null ? undefined : this.getFailure(id);
@@ -744,7 +748,6 @@ function whereClause(filter: FailureFilter, campaignCondition: string): { where:
   return { where: conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`, params };
 }
 
-/** Refuses, without touching it, a non-empty file that does not start with the SQLite header. */
 /**
  * Refuses, from the file's header alone (before SQLite opens it, so no side file is ever created
  * beside a refused file), anything that is not an SQLite file or that carries another
