@@ -286,8 +286,6 @@ function seedCapacity(campaign: Pick<CampaignRow, 'startSeed' | 'seedStride'>): 
 /** Whether the process that owns a `running` campaign is still alive (or, on another host, still beating). */
 export function ownerAlive(campaign: CampaignRow): boolean {
   if (campaign.ownerPid === null) return false;
-  // This very process cannot be running it (a restarted container reuses process ids).
-  if (campaign.ownerPid === process.pid && campaign.ownerHost === hostname()) return false;
   if (campaign.ownerHost !== hostname()) return Date.now() - Date.parse(campaign.updatedAt) < 6 * HEARTBEAT_MS;
   try {
     process.kill(campaign.ownerPid, 0);
