@@ -1,0 +1,3 @@
+import { traceFixtureSuite } from './_trace-fixture.js';
+
+traceFixtureSuite(1);
