@@ -15,8 +15,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url)); // dist/scripts 
 const bin = path.join(root, 'dist', 'src', 'cli', 'bin.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'marionette-screenshot-'));
 try {
-  const db = path.join(dir, 'demo.sqlite');
-  const mar = (...args: string[]) => execFileSync(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Run in the temporary directory with a relative database, so the page shows `--db demo.sqlite`.
+  const db = 'demo.sqlite';
+  const mar = (...args: string[]) => execFileSync(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     mar('fuzz', 'replicated-register-swarm-bug', '--seeds', '400', '--workers', '2', '--profile', 'swarm', '--db', db);
   } catch {

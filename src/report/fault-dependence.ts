@@ -54,6 +54,15 @@ export const SAMPLE = 20_000;
  * (with their counts in it), when the caller has them already.
  */
 export function faultDependence(store: FailureStore, campaign: CampaignRow, bugs: readonly BugRow[] = store.listBugs({ campaignId: campaign.id })): FaultDependence {
+  if (campaign.guided === 1) {
+    return {
+      none: 'a guided campaign: most runs reuse the profile of the corpus tape they mutate, so profiles cannot be recomputed from seeds',
+      seedsSampled: 0,
+      failuresSampled: 0,
+      overall: [],
+      byBug: new Map(),
+    };
+  }
   if (campaign.profile !== 'swarm') {
     return { none: `every seed ran under the ${campaign.profile.startsWith('{') ? 'same custom' : campaign.profile} profile: nothing to compare`, seedsSampled: 0, failuresSampled: 0, overall: [], byBug: new Map() };
   }
@@ -95,7 +104,9 @@ export function faultDependence(store: FailureStore, campaign: CampaignRow, bugs
   const rows = (c: { n: number; on: number[] } | undefined, failing: number): KnobRow[] =>
     KNOBS.map((knob, k) => {
       const pOn = seedsSampled === 0 ? 0 : seedsOn[k]! / seedsSampled;
-      const pOnGivenFail = c === undefined || c.n === 0 ? 0 : c.on[k]! / c.n;
+      // No sampled failure of it had a profile to look at: nothing to estimate from.
+      if (c === undefined || c.n === 0) return { knob: knob.name, seedsOn: pOn, rateOn: null, rateOff: null };
+      const pOnGivenFail = c.on[k]! / c.n;
       const pFail = seedsDone === 0 ? 0 : failing / seedsDone;
       return {
         knob: knob.name,

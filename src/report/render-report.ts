@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { BugRow, CampaignRow, CoverageRow, FailureRow, GuidedFigures } from '../search/store/failure-store.js';
 import type { FaultDependence, KnobRow } from './fault-dependence.js';
 import { historyDiagram } from './history-diagram.js';
@@ -14,8 +15,17 @@ export interface ReportModel {
   readonly bugs: readonly BugRow[];
   readonly faults: FaultDependence | undefined;
   readonly coverage: readonly CoverageRow[];
-  /** One section per failure shown: a bug's smallest reproduction, or the failure asked for. */
-  readonly sections: readonly FailureSection[];
+  /**
+   * The failure sections in page order (a bug's smallest reproduction, or the failure asked
+   * for), loaded one at a time while the page has room, so a huge database never sits in memory.
+   */
+  readonly sections: readonly (() => FailureSection | undefined | Promise<FailureSection | undefined>)[];
+}
+
+/** A rendered page and how many failure sections it holds. */
+export interface RenderedReport {
+  readonly html: string;
+  readonly sections: number;
 }
 
 /** A failure and what the page shows of it. */
@@ -30,50 +40,80 @@ export interface FailureSection {
 
 /** Most bug rows the table lists; the rest are counted. */
 export const MAX_BUG_ROWS = 200;
+/** Most coverage rows the table lists; the rest are counted. */
+export const MAX_COVERAGE_ROWS = 500;
 /** Most trace lines a section shows (the first and the last ones); the rest are counted. */
 export const MAX_TRACE_LINES = 1500;
-/** The page stops adding failure sections past this size, so it stays under 5 MB. */
+/** Most characters of one trace line, error message or signature the page shows. */
+export const MAX_TEXT_CHARS = 2000;
+/** The page stops adding failure sections past this many bytes, so it stays under 5 MB. */
 export const PAGE_BUDGET_BYTES = 4_500_000;
+/** A section alone may use at most this many bytes; a bigger one is drawn smaller (fewer rows and lines, no history). */
+const SECTION_BUDGET_BYTES = 2_000_000;
 
-const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const n = (value: number): string => value.toLocaleString('en-US');
+/** Escapes text for HTML, cut to `max` characters (the rest counted): no value of the store is trusted. */
+const esc = (value: unknown, max = MAX_TEXT_CHARS): string => {
+  let text = String(value);
+  if (text.length > max) text = `${text.slice(0, max)}… (${(text.length - max).toLocaleString('en-US')} more characters)`;
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+};
+/** A count; anything else the store holds where a number belongs is shown as escaped text. */
+const n = (value: unknown): string => (typeof value === 'number' ? value.toLocaleString('en-US') : esc(value));
+const bytes = (html: string): number => Buffer.byteLength(html);
 const pct = (rate: number | null): string => (rate === null ? '–' : `${(rate * 100).toFixed(rate < 0.001 ? 3 : 1)}%`);
 
 /**
  * Renders a report as one self-contained HTML page: inline style and script, a content security
  * policy that forbids every request, so the page works from `file://` and leaks nothing.
  */
-export function renderReport(model: ReportModel): string {
+export async function renderReport(model: ReportModel): Promise<RenderedReport> {
   const head = [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`,
+    // Only the page's own script (by its hash) may run; nothing may be fetched, posted or based elsewhere.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src data:; form-action 'none'; base-uri 'none'">`,
     `<meta name="viewport" content="width=device-width, initial-scale=1">`,
     `<title>${esc(model.title)}</title>`,
     `<style>${STYLE}</style></head><body>`,
     `<header><h1>${esc(model.title)}</h1><p class="muted">${esc(model.generatedBy)} · database ${esc(model.db)}</p></header>`,
   ].join('\n');
-  const parts = [head];
-  if (model.campaign !== undefined) parts.push(summary(model.campaign, model.guided, model.bugs.length));
-  if (model.campaign !== undefined) parts.push(bugTable(model.bugs, model.sections));
-  if (model.faults !== undefined) parts.push(faultTable(model.faults, model.bugs));
-  if (model.coverage.length > 0) parts.push(coverageTable(model.coverage));
-  let size = parts.reduce((sum, part) => sum + part.length, 0);
+  const before: string[] = [head];
+  if (model.campaign !== undefined) before.push(summary(model.campaign, model.guided, model.bugs.length));
+  const after: string[] = [];
+  if (model.faults !== undefined) after.push(faultTable(model.faults, model.bugs));
+  if (model.coverage.length > 0) after.push(coverageTable(model.coverage));
+  const tail = `<footer class="muted">${esc(model.generatedBy)}</footer><script>${SCRIPT}</script></body></html>`;
+  // The bug table links only to sections that made it onto the page: sections first, the table after.
+  const fixed = [...before, ...after, tail].reduce((sum, part) => sum + bytes(part), 0) + bugTableBytesBound(model.bugs);
+  let size = fixed;
+  const sections: string[] = [];
+  const shown = new Set<number>();
   let left = 0;
-  for (const section of model.sections) {
-    const html = failureSection(section);
-    if (size + html.length > PAGE_BUDGET_BYTES && size > 0 && parts.length > 1 && model.sections.length > 1) {
+  for (const load of model.sections) {
+    if (size >= PAGE_BUDGET_BYTES) {
       left++;
       continue;
     }
-    parts.push(html);
-    size += html.length;
+    const section = await load();
+    if (section === undefined) continue;
+    let html = failureSection(section, false);
+    if (bytes(html) > Math.min(SECTION_BUDGET_BYTES, PAGE_BUDGET_BYTES - size)) html = failureSection(section, true);
+    if (bytes(html) > PAGE_BUDGET_BYTES - size) {
+      left++;
+      continue;
+    }
+    sections.push(html);
+    size += bytes(html);
+    if (section.bug !== undefined) shown.add(section.bug.id);
   }
+  const parts = [...before];
+  if (model.campaign !== undefined) parts.push(bugTable(model.bugs, shown));
+  parts.push(...after, ...sections);
   if (left > 0) {
     parts.push(`<p class="cut" id="sections-cut">${n(left)} more bug sections left out to keep this page under 5 MB: <code>mar report --failure ID</code> shows one.</p>`);
   }
-  parts.push(`<footer class="muted">${esc(model.generatedBy)}</footer><script>${SCRIPT}</script></body></html>`);
-  return parts.join('\n');
+  parts.push(tail);
+  return { html: parts.join('\n'), sections: sections.length };
 }
 
 function summary(c: CampaignRow, guided: GuidedFigures | null, bugs: number): string {
@@ -93,17 +133,23 @@ function summary(c: CampaignRow, guided: GuidedFigures | null, bugs: number): st
   return `<section id="summary"><h2>Campaign ${c.id}</h2><table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table></section>`;
 }
 
-function bugTable(bugs: readonly BugRow[], sections: readonly FailureSection[]): string {
+/** An upper bound of the bug table's size (rows are capped, and so is every text in them). */
+function bugTableBytesBound(bugs: readonly BugRow[]): number {
+  return 1000 + Math.min(bugs.length, MAX_BUG_ROWS) * (6 * MAX_TEXT_CHARS + 600);
+}
+
+function bugTable(bugs: readonly BugRow[], shown: ReadonlySet<number>): string {
   if (bugs.length === 0) return '<section id="bugs"><h2>Bugs</h2><p>No failing seeds.</p></section>';
-  const shown = new Set(sections.map((s) => s.bug?.id));
   const rows = bugs.slice(0, MAX_BUG_ROWS).map((b) => {
-    const name = shown.has(b.id) ? `<a href="#bug-${b.id}">${esc(b.signature)}</a>` : esc(b.signature);
-    const smallest = b.smallestEventCount === null ? '–' : `#${b.smallestFailureId} (${n(b.smallestEventCount)} events)`;
-    return `<tr class="bug-row" data-bug="${b.id}"><td class="num">${n(b.failuresInCampaign ?? b.failures)}</td><td>${name}</td><td>${esc(b.firstSeen)}</td><td>${esc(b.lastSeen)}</td><td>${smallest}</td></tr>`;
+    const name = shown.has(b.id) ? `<a href="#bug-${n(b.id)}">${esc(b.signature)}</a>` : esc(b.signature);
+    const smallest = b.smallestEventCount === null ? '–' : `#${n(b.smallestFailureId)} (${n(b.smallestEventCount)} events)`;
+    const replayId = b.smallestFailureId ?? b.firstFailureId;
+    const replay = replayId === null ? '–' : `<code>mar replay ${n(replayId)}${b.smallestFailureId === null ? '' : ' --minimized'}</code>`;
+    return `<tr class="bug-row" data-bug="${n(b.id)}"><td class="num">${n(b.failuresInCampaign ?? b.failures)}</td><td>${name}</td><td>${esc(b.firstSeen)}</td><td>${esc(b.lastSeen)}</td><td>${smallest}</td><td>${replay}</td></tr>`;
   });
   const cut = bugs.length > MAX_BUG_ROWS ? `<p class="cut">${n(bugs.length - MAX_BUG_ROWS)} more bugs left out (mar failures --bugs lists them all).</p>` : '';
   return (
-    `<section id="bugs"><h2>Bugs</h2><table class="grid"><thead><tr><th>failing seeds</th><th>signature</th><th>first seen</th><th>last seen</th><th>smallest reproduction</th></tr></thead>` +
+    `<section id="bugs"><h2>Bugs</h2><table class="grid"><thead><tr><th>failing seeds</th><th>signature</th><th>first seen</th><th>last seen</th><th>smallest reproduction</th><th>replay</th></tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table>${cut}</section>`
   );
 }
@@ -113,7 +159,7 @@ function faultTable(faults: FaultDependence, bugs: readonly BugRow[]): string {
   const top = bugs.slice(0, 3);
   const header =
     '<tr><th>setting</th><th>seeds with it on</th><th>failure rate off</th><th>on</th>' +
-    top.map((b) => `<th title="${esc(b.signature)}">bug #${b.id} off / on</th>`).join('') +
+    top.map((b) => `<th title="${esc(b.signature)}">bug #${n(b.id)} off / on</th>`).join('') +
     '</tr>';
   const row = (r: KnobRow, i: number) => {
     const ratio = r.rateOff !== null && r.rateOn !== null && r.rateOff > 0 ? r.rateOn / r.rateOff : null;
@@ -132,52 +178,69 @@ function faultTable(faults: FaultDependence, bugs: readonly BugRow[]): string {
 }
 
 function coverageTable(coverage: readonly CoverageRow[]): string {
-  const rows = coverage.map(
+  const cut = coverage.length > MAX_COVERAGE_ROWS ? `<p class="cut">${n(coverage.length - MAX_COVERAGE_ROWS)} more names left out (mar coverage lists them all).</p>` : '';
+  const rows = coverage.slice(0, MAX_COVERAGE_ROWS).map(
     (c) =>
-      `<tr${c.declared && c.runs === 0 ? ' class="strong"' : ''}><td>${esc(c.name)}</td><td>${c.kind}${c.declared ? ' (declared)' : ''}</td><td class="num">${c.runs === 0 ? 'never hit' : n(c.runs)}</td><td>${c.firstSeed ?? '–'}</td></tr>`,
+      `<tr${c.declared && c.runs === 0 ? ' class="strong"' : ''}><td>${esc(c.name)}</td><td>${esc(c.kind)}${c.declared ? ' (declared)' : ''}</td><td class="num">${c.runs === 0 ? 'never hit' : n(c.runs)}</td><td>${esc(c.firstSeed ?? '–')}</td></tr>`,
   );
-  return `<section id="coverage"><h2>Assertion coverage</h2><table class="grid"><thead><tr><th>name</th><th>kind</th><th>runs that hit it</th><th>first seed</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return `<section id="coverage"><h2>Assertion coverage</h2><table class="grid"><thead><tr><th>name</th><th>kind</th><th>runs that hit it</th><th>first seed</th></tr></thead><tbody>${rows.join('')}</tbody></table>${cut}</section>`;
 }
 
-function failureSection(s: FailureSection): string {
+/** A diagram, or a note when the trace cannot be drawn (a damaged stored trace spoils one section, not the page). */
+function drawn(draw: () => string, empty: string): string {
+  let svg: string;
+  try {
+    svg = draw();
+  } catch (error) {
+    return `<p class="muted">the trace cannot be drawn: ${esc((error as Error).message)}</p>`;
+  }
+  return svg === '' ? `<p class="muted">${empty}</p>` : svg;
+}
+
+/**
+ * A failure's section. `compact` draws at most 300 diagram rows and 200 trace lines and leaves
+ * the history out: the form a section takes when its full form would not fit the page.
+ */
+function failureSection(s: FailureSection, compact: boolean): string {
   const f = s.failure;
-  const id = s.bug === undefined ? `failure-${f.id}` : `bug-${s.bug.id}`;
+  const id = s.bug === undefined ? `failure-${n(f.id)}` : `bug-${n(s.bug.id)}`;
+  const maxRows = compact ? 300 : undefined;
+  const nothing = 'no network or hosts in this run: nothing to draw';
   const runs: string[] = [];
-  const original = s.trace === null ? '' : spaceTimeDiagram(s.trace);
   runs.push(
     `<div class="run original"><h3>original: seed ${esc(f.seed)}${f.mutated ? ' (mutated tape)' : ''}${f.eventCount === null ? '' : `, ${n(f.eventCount)} events`}</h3>` +
-      (s.trace === null ? `<p class="muted">${esc(s.traceNote ?? 'no trace')}</p>` : original === '' ? '<p class="muted">no network or hosts in this run: nothing to draw</p>' : original) +
+      (s.traceNote === null ? '' : `<p class="note">${esc(s.traceNote)}</p>`) +
+      (s.trace === null ? '' : drawn(() => spaceTimeDiagram(s.trace!, { maxRows }), nothing)) +
       '</div>',
   );
   if (f.minimizedTrace !== null) {
-    const minimized = spaceTimeDiagram(f.minimizedTrace);
     runs.push(
-      `<div class="run minimized"><h3>minimized: ${n(f.minimizedEventCount ?? 0)} events</h3>` +
-        (minimized === '' ? '<p class="muted">no network or hosts in this run: nothing to draw</p>' : minimized) +
-        '</div>',
+      `<div class="run minimized"><h3>minimized: ${n(f.minimizedEventCount ?? 0)} events</h3>` + drawn(() => spaceTimeDiagram(f.minimizedTrace!, { maxRows }), nothing) + '</div>',
     );
   }
   const shownTrace = f.minimizedTrace ?? s.trace;
-  const history = shownTrace === null ? '' : historyDiagram(shownTrace);
+  const history = shownTrace === null || compact ? '' : drawn(() => historyDiagram(shownTrace), '');
+  const message = f.errorMessage ?? '';
   return (
-    `<section class="failure" id="${id}"><h2>${s.bug === undefined ? `Failure #${f.id}` : `Bug #${s.bug.id}`}: ${esc(f.signature)}</h2>` +
-    `<p>${esc(f.errorMessage ?? '')}</p><p>replay: <code>${esc(s.replayCommand)}</code></p>` +
+    `<section class="failure" id="${id}"><h2>${s.bug === undefined ? `Failure #${n(f.id)}` : `Bug #${n(s.bug.id)}`}: ${esc(f.signature)}</h2>` +
+    `<pre class="message">${esc(message, 20_000)}</pre>` +
+    `<p>replay: <code>${esc(s.replayCommand)}</code></p>` +
     `<div class="runs">${runs.join('')}</div>` +
-    (history === '' ? '' : `<h3>operation history${f.minimizedTrace !== null ? ' (minimized run)' : ''}</h3><div class="history">${history}</div>`) +
-    (shownTrace === null ? '' : traceBlock(shownTrace, f.minimizedTrace !== null ? 'minimized trace' : 'trace')) +
+    (history === '' || history.startsWith('<p class="muted"></p>') ? '' : `<h3>operation history${f.minimizedTrace !== null ? ' (minimized run)' : ''}</h3><div class="history">${history}</div>`) +
+    (shownTrace === null ? '' : traceBlock(shownTrace, f.minimizedTrace !== null ? 'minimized trace' : 'trace', compact ? 200 : MAX_TRACE_LINES)) +
     '</section>'
   );
 }
 
-function traceBlock(trace: string, label: string): string {
+function traceBlock(trace: string, label: string, maxLines: number): string {
   const lines = trace.trimEnd().split('\n');
-  const head = Math.floor(MAX_TRACE_LINES * 0.75);
+  const head = Math.floor(maxLines * 0.75);
   const shown =
-    lines.length <= MAX_TRACE_LINES
+    lines.length <= maxLines
       ? lines
-      : [...lines.slice(0, head), `… ${n(lines.length - MAX_TRACE_LINES)} lines left out (mar replay ID --trace prints them all) …`, ...lines.slice(lines.length - (MAX_TRACE_LINES - head))];
+      : [...lines.slice(0, head), `… ${n(lines.length - maxLines)} lines left out (mar replay ID --trace prints them all) …`, ...lines.slice(lines.length - (maxLines - head))];
   return (
-    `<details class="trace" open><summary>${label}: ${n(lines.length)} lines</summary>` +
+    `<details class="trace" open><summary>${esc(label)}: ${n(lines.length)} lines</summary>` +
     `<input class="filter" type="search" placeholder="filter lines (text)" aria-label="filter the trace">` +
     `<pre>${shown.map((line) => `<span class="tl">${esc(line)}\n</span>`).join('')}</pre></details>`
   );
@@ -193,11 +256,11 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}tr.strong td{backgroun
 .runs{display:flex;gap:16px;flex-wrap:wrap}.run{flex:1 1 420px;min-width:0;overflow:auto;max-height:720px;border:1px solid #e6e9ef;background:#fff;padding:8px}
 .history{overflow:auto;max-height:400px;border:1px solid #e6e9ef;background:#fff;padding:8px}
 details.trace{margin-top:12px}details.trace pre{max-height:420px;overflow:auto;background:#fff;border:1px solid #e6e9ef;padding:8px;font-size:12px;margin:6px 0 0}
-input.filter{margin-top:6px;width:320px;padding:4px 6px}
+input.filter{margin-top:6px;width:320px;padding:4px 6px}pre.message{white-space:pre-wrap;font:inherit;margin:8px 0}p.note{color:#8a5a00}
 svg text{font:11px ui-monospace,SFMono-Regular,Menlo,monospace}
 `;
 
-/** The filter boxes: hide the trace lines that do not contain the text. */
+/** The filter boxes: hide the trace lines that do not contain the text. (The CSP allows exactly this script, by its hash.) */
 const SCRIPT = `
 for (const box of document.querySelectorAll('input.filter')) {
   const lines = box.parentElement.querySelectorAll('span.tl');
@@ -207,3 +270,5 @@ for (const box of document.querySelectorAll('input.filter')) {
   });
 }
 `;
+
+const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');

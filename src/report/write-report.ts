@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from '../harness/case-reference.js';
 import { runCase } from '../harness/run-case.js';
@@ -27,25 +27,34 @@ export interface ReportOptions {
 export interface ReportWritten {
   readonly file: string;
   readonly bytes: number;
+  /** Failure sections on the page. */
   readonly sections: number;
 }
 
 /**
  * Writes the report of a campaign or of one failure (SPEC 13) as one self-contained HTML file.
  * The file appears whole or not at all (written beside, then renamed).
- * @throws {UsageError} for an unknown campaign or failure, an output directory that is missing
- *   or not writable; {@link StoreError} for a database that is not ours.
+ * @throws {UsageError} for an unknown campaign or failure, an output path that is the database,
+ *   or whose directory is missing or not writable; {@link StoreError} for a database that is not ours.
  */
 export async function writeReport(options: ReportOptions): Promise<ReportWritten> {
   if (options.campaignId !== undefined && options.failureId !== undefined) throw new UsageError('give --campaign or --failure, not both');
   const store = FailureStore.open(options.db, { readonly: true });
   try {
-    const model = options.failureId !== undefined ? await failureModel(store, options.failureId, options) : campaignModel(store, options);
+    // What and where first: a bad target is refused before any work.
+    let campaignId: number | undefined;
+    if (options.failureId !== undefined) {
+      if (store.getFailure(options.failureId) === undefined) throw new UsageError(`--failure: no failure #${options.failureId} in ${options.db}`);
+    } else {
+      campaignId = options.campaignId ?? store.latestCampaignId();
+      if (campaignId === undefined) throw new UsageError(`no campaigns in ${options.db}: run mar fuzz first`);
+      if (store.getCampaign(campaignId) === undefined) throw new UsageError(`--campaign: no campaign ${campaignId} in ${options.db}`);
+    }
     const out =
-      options.out ??
-      path.join(path.dirname(options.db), options.failureId !== undefined ? `report-failure-${options.failureId}.html` : `report-campaign-${model.campaign!.id}.html`);
-    assertWritable(out);
-    const html = renderReport(model);
+      options.out ?? path.join(path.dirname(options.db), campaignId === undefined ? `report-failure-${options.failureId}.html` : `report-campaign-${campaignId}.html`);
+    assertWritable(out, options.db);
+    const model = campaignId === undefined ? failureModel(store, options.failureId!, options) : campaignModel(store, campaignId, options);
+    const { html, sections } = await renderReport(model);
     const temporary = `${out}.${process.pid}.tmp`;
     try {
       writeFileSync(temporary, html);
@@ -54,16 +63,22 @@ export async function writeReport(options: ReportOptions): Promise<ReportWritten
       rmSync(temporary, { force: true });
       throw new UsageError(`--out: cannot write ${out} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
-    return { file: out, bytes: Buffer.byteLength(html), sections: model.sections.length };
+    return { file: out, bytes: Buffer.byteLength(html), sections };
   } finally {
     store.close();
   }
 }
 
-/** Fails early, before any work, on an output path that cannot be written. */
-function assertWritable(out: string): void {
+/** Refuses an output path that is the database (or one of its side files), or that cannot be written. */
+function assertWritable(out: string, db: string): void {
   const dir = path.dirname(path.resolve(out));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--out: the directory ${dir} does not exist`);
+  const target = existsSync(out) ? realpathSync(out) : path.resolve(out);
+  const database = realpathSync(db);
+  if ([database, `${database}-wal`, `${database}-shm`, `${database}-journal`].includes(target)) {
+    throw new UsageError(`--out: ${out} is the failure database itself; name another file`);
+  }
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a directory`);
   try {
     accessSync(dir, constants.W_OK);
     if (existsSync(out)) accessSync(out, constants.W_OK);
@@ -81,24 +96,26 @@ function replayCommand(failure: FailureRow, db: string, minimized: boolean): str
   return ['mar', 'replay', String(failure.id), ...(minimized ? ['--minimized'] : []), ...(db === DEFAULT_DB_PATH ? [] : ['--db', db]), '--trace'].map(shellQuote).join(' ');
 }
 
-function campaignModel(store: FailureStore, options: ReportOptions): ReportModel {
-  const id = options.campaignId ?? store.latestCampaignId();
-  if (id === undefined) throw new UsageError(`no campaigns in ${options.db}: run mar fuzz first`);
-  const campaign = store.getCampaign(id);
-  if (campaign === undefined) throw new UsageError(`--campaign: no campaign ${id} in ${options.db}`);
-  const bugs = store.listBugs({ campaignId: id });
-  const sections: FailureSection[] = [];
-  for (const bug of bugs) {
-    const failure = store.bugFailure(bug);
-    if (failure === undefined) continue;
-    sections.push({
+function campaignModel(store: FailureStore, id: number, options: ReportOptions): ReportModel {
+  const campaign = store.getCampaign(id)!;
+  // This campaign's bugs, most frequent in it first.
+  const bugs = [...store.listBugs({ campaignId: id })].sort((a, b) => (b.failuresInCampaign ?? 0) - (a.failuresInCampaign ?? 0) || a.id - b.id);
+  const section = (bug: BugRow): FailureSection | undefined => {
+    const failure = store.campaignBugFailure(id, bug.id);
+    if (failure === undefined) {
+      // No failure of this bug in this campaign kept its details: show the bug's own best one.
+      const any = store.bugFailure(bug);
+      if (any === undefined) return undefined;
+      return { failure: any, bug, trace: any.trace, traceNote: 'no failure of this campaign kept a trace: this one is from another campaign', replayCommand: replayCommand(any, options.db, any.minimized !== null) };
+    }
+    return {
       failure,
       bug,
       trace: failure.trace,
       traceNote: failure.trace === null ? 'this failure kept no trace' : null,
       replayCommand: replayCommand(failure, options.db, failure.minimized !== null),
-    });
-  }
+    };
+  };
   return {
     title: `marionette-sim report: campaign ${id} (${campaign.caseRef})`,
     generatedBy: generatedBy(),
@@ -108,26 +125,31 @@ function campaignModel(store: FailureStore, options: ReportOptions): ReportModel
     bugs,
     faults: faultDependence(store, campaign, bugs),
     coverage: store.listCoverage({ campaignId: id }),
-    sections,
+    sections: bugs.map((bug) => () => section(bug)),
   };
 }
 
-async function failureModel(store: FailureStore, failureId: number, options: ReportOptions): Promise<ReportModel> {
-  const failure = store.getFailure(failureId);
-  if (failure === undefined) throw new UsageError(`--failure: no failure #${failureId} in ${options.db}`);
-  const bug: BugRow | undefined = store.listBugs({ caseRef: failure.caseRef }).find((b) => b.signature === failure.signature);
-  let trace = failure.trace;
-  let traceNote: string | null = null;
-  if (trace === null && failure.mutated) {
-    traceNote = 'a run from a mutated tape that was not kept: no trace to show';
-  } else if (trace === null && failure.kind !== 'timeout' && failure.errorName !== 'WorkerCrashed' && failure.errorName !== 'WorkerOutOfMemory') {
-    // Not kept, but a seed's run is its seed: run it again for the page.
-    const c = (await loadCase(failure.caseRef, options.cwd ?? process.cwd())).case;
-    trace = (await runCase(c, { seed: BigInt(failure.seed), profile: JSON.parse(failure.profile) as ProfileInput })).trace;
-    traceNote = 'regenerated by replaying the seed';
-  } else if (trace === null) {
-    traceNote = 'the run never finished in a worker: no trace';
-  }
+function failureModel(store: FailureStore, failureId: number, options: ReportOptions): ReportModel {
+  const failure = store.getFailure(failureId)!;
+  const load = async (): Promise<FailureSection> => {
+    let trace = failure.trace;
+    let traceNote: string | null = null;
+    if (trace === null && failure.mutated) {
+      traceNote = 'a run from a mutated tape that was not kept: no trace to show';
+    } else if (trace === null && failure.kind !== 'timeout' && failure.errorName !== 'WorkerCrashed' && failure.errorName !== 'WorkerOutOfMemory') {
+      // Not kept, but a seed's run is its seed: run it again for the page, and say what it did.
+      const c = (await loadCase(failure.caseRef, options.cwd ?? process.cwd())).case;
+      const report = await runCase(c, { seed: BigInt(failure.seed), profile: JSON.parse(failure.profile) as ProfileInput });
+      trace = report.trace;
+      traceNote =
+        report.signature === failure.signature
+          ? 'regenerated by replaying the seed (it fails the same way)'
+          : `regenerated by replaying the seed, which now ${report.signature === undefined ? 'passes' : `fails differently (${report.signature})`}: this is not the stored failure's run`;
+    } else if (trace === null) {
+      traceNote = 'the run never finished in a worker: no trace';
+    }
+    return { failure, bug: undefined, trace, traceNote, replayCommand: replayCommand(failure, options.db, false) };
+  };
   return {
     title: `marionette-sim report: failure #${failureId} (${failure.caseRef}, seed ${failure.seed})`,
     generatedBy: generatedBy(),
@@ -137,6 +159,6 @@ async function failureModel(store: FailureStore, failureId: number, options: Rep
     bugs: [],
     faults: undefined,
     coverage: [],
-    sections: [{ failure, bug: undefined, trace, traceNote, replayCommand: replayCommand(failure, options.db, false) }],
+    sections: [load],
   };
 }

@@ -1,3 +1,4 @@
+import { shellQuote } from '../../harness/case-reference.js';
 import { resumeCommand } from '../../search/campaign/resume-command.js';
 import type { Argv } from 'yargs';
 import { parseSeed } from '../../kernel/parse-seed.js';
@@ -195,7 +196,7 @@ function describeSummary(s: CampaignSummary, db: string): string[] {
         `${g.mutationRuns.toLocaleString('en-US')} of ${s.seedsDone.toLocaleString('en-US')} runs mutated a corpus tape`,
     );
   }
-  lines.push(`report: mar report --campaign ${s.campaignId}${dbArg}`);
+  lines.push(`report: ${['mar', 'report', '--campaign', String(s.campaignId), ...(db === DEFAULT_DB_PATH ? [] : ['--db', db])].map(shellQuote).join(' ')}`);
   if (s.status === 'interrupted') lines.push(`resume with: ${resumeCommand({ id: s.campaignId, guided: s.guided === null ? 0 : 1 }, db === DEFAULT_DB_PATH ? undefined : db)}`);
   return lines;
 }

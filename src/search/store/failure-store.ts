@@ -722,6 +722,20 @@ export class FailureStore {
     return (this.db.prepare('SELECT max(id) AS id FROM campaigns').get() as { id: number | null }).id ?? undefined;
   }
 
+  /**
+   * The failure of a bug in one campaign that the campaign's report shows: the one with the
+   * smallest minimized reproduction, else the first that kept its details (only those have a trace).
+   */
+  campaignBugFailure(campaignId: number, bugId: number): FailureRow | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT f.id FROM failure_details d JOIN failures f ON f.id = d.failure_id WHERE f.campaign_id = ? AND f.bug_id = ?
+         ORDER BY d.minimized_event_count IS NULL, d.minimized_event_count, f.id LIMIT 1`,
+      )
+      .get(campaignId, bugId) as { id: number } | undefined;
+    return row === undefined ? undefined : this.getFailure(row.id);
+  }
+
   /** The failure a bug is best replayed from: its smallest reproduction, else its first failure. */
   bugFailure(bug: BugRow): FailureRow | undefined {
     const id = bug.smallestFailureId ?? bug.firstFailureId;
