@@ -729,7 +729,8 @@ export class FailureStore {
   campaignBugFailure(campaignId: number, bugId: number): FailureRow | undefined {
     const row = this.db
       .prepare(
-        `SELECT f.id FROM failure_details d JOIN failures f ON f.id = d.failure_id WHERE f.campaign_id = ? AND f.bug_id = ?
+        // CROSS JOIN keeps the (small) details table the outer loop: the campaign index would walk every failure.
+        `SELECT f.id FROM failure_details d CROSS JOIN failures f ON f.id = d.failure_id WHERE f.campaign_id = ? AND f.bug_id = ?
          ORDER BY d.minimized_event_count IS NULL, d.minimized_event_count, f.id LIMIT 1`,
       )
       .get(campaignId, bugId) as { id: number } | undefined;
