@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { findBuiltinCase } from '../../src/examples/registry.js';
 import { InvalidArgument } from '../../src/kernel/errors.js';
 import { spaceTimeDiagram } from '../../src/report/space-time-diagram.js';
+import { assertWellFormedXml } from './_xml.js';
 
 const HEADER = 'marionette.trace format=text version=0';
 
@@ -56,45 +57,6 @@ function arrow(group: Group): { x1: number; y1: number; x2: number; y2: number }
   return { x1: Number(m[1]), y1: Number(m[2]), x2: Number(m[3]), y2: Number(m[4]) };
 }
 
-/**
- * A small XML well-formedness check: tags nest and close, attributes are quoted and unique, `<`
- * never appears raw, `&` only starts an entity, one root element. Enough to catch a value that
- * was written into markup without escaping.
- */
-function assertWellFormedXml(xml: string): void {
-  const token = /<!--[\s\S]*?-->|<(\/?)([A-Za-z_][\w.:-]*)((?:\s+[A-Za-z_][\w.:-]*="[^"<]*")*)\s*(\/?)>|[^<]+/y;
-  const entity = /&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g;
-  const stack: string[] = [];
-  let roots = 0;
-  let pos = 0;
-  while (pos < xml.length) {
-    token.lastIndex = pos;
-    const m = token.exec(xml);
-    if (m === null) throw new Error(`not well-formed at ${pos}: ${JSON.stringify(xml.slice(pos, pos + 60))}`);
-    pos = token.lastIndex;
-    const [whole, closing, name, attributes, selfClosing] = m;
-    if (whole.startsWith('<!--')) continue;
-    if (name === undefined) {
-      if (stack.length === 0 && whole.trim() !== '') throw new Error(`text outside the root: ${JSON.stringify(whole)}`);
-      if (whole.replace(entity, '').includes('&')) throw new Error(`raw & in text: ${JSON.stringify(whole)}`);
-      continue;
-    }
-    if (closing === '/') {
-      if (stack.pop() !== name) throw new Error(`</${name}> closes nothing open at ${pos}`);
-      continue;
-    }
-    if (stack.length === 0) roots++;
-    const seen = new Set<string>();
-    for (const [, key, value] of attributes!.matchAll(/([A-Za-z_][\w.:-]*)="([^"]*)"/g)) {
-      if (seen.has(key!)) throw new Error(`attribute ${key} twice on <${name}>`);
-      seen.add(key!);
-      if (value!.replace(entity, '').includes('&')) throw new Error(`raw & in attribute ${key}="${value}"`);
-    }
-    if (selfClosing !== '/') stack.push(name!);
-  }
-  if (stack.length > 0) throw new Error(`unclosed: ${stack.join(' > ')}`);
-  if (roots !== 1) throw new Error(`${roots} root elements`);
-}
 
 /** Runs a built-in case in process and returns its trace. */
 async function builtinTrace(name: string, seed: number, profile?: mar.ProfileInput): Promise<string> {
