@@ -5,6 +5,7 @@ import { isCase, type Case } from './define-case.js';
 import { InvalidArgument, describeValue } from '../kernel/errors.js';
 import { describeError, type FailureKind, type RunPhase } from './failure.js';
 import { encodeTraceText } from '../kernel/trace/escape.js';
+import type { Trace } from '../kernel/trace/trace.js';
 import { formatAttributeValue } from '../kernel/trace/run-attribute.js';
 import type { AssertionHit } from './assertions.js';
 import { AssertionFailed } from './errors.js';
@@ -167,7 +168,7 @@ async function runPhases(c: Case, world: World): Promise<RunOutcome> {
   const eventCount = world.trace.eventCount;
   const finalNs = world.nowNs;
   world.close();
-  return { trace: world.trace.text(), eventCount, finalNs, failure, assertionHits: world.assertionHits };
+  return new Outcome(world.trace, eventCount, finalNs, failure, world.assertionHits);
 }
 
 /**
@@ -209,6 +210,26 @@ async function runEventually(c: Case, world: World, state: unknown, compiled: Co
     let ticked = drive(world, () => world.sleepUntil(nextNs));
     if (ticked instanceof Promise) ticked = await ticked;
     if (ticked.status !== 'ok') return failureOf(ticked, 'eventually', undefined, world);
+  }
+}
+
+/**
+ * A run's outcome. Its trace text is made when first read: on the fuzz path nobody reads a
+ * passing seed's. (A class, so every outcome has one shape and the getter lives on the prototype.)
+ */
+class Outcome implements RunOutcome {
+  private text: string | undefined;
+
+  constructor(
+    private readonly events: Trace,
+    readonly eventCount: number,
+    readonly finalNs: number,
+    readonly failure: RunFailure | undefined,
+    readonly assertionHits: readonly AssertionHit[],
+  ) {}
+
+  get trace(): string {
+    return (this.text ??= this.events.text());
   }
 }
 

@@ -10,9 +10,11 @@ export const TRACE_HEADER = 'marionette.trace format=text version=0';
  * before anything is written, so a trace never holds a half-written or ambiguous line.
  */
 export class Trace {
-  /** Event lines, each ending in a newline, built by concatenation (V8 ropes; flattened once). */
-  private body = '';
-  private count = 0;
+  /**
+   * Event bodies in order. The `event=N ` prefixes and newlines are added only when the text is
+   * asked for: most runs of a campaign pass, and nobody reads their text.
+   */
+  private readonly bodies: string[] = [];
 
   /**
    * @param maxEvents the most events this trace accepts; more is a runaway run.
@@ -26,7 +28,7 @@ export class Trace {
 
   /** Events recorded so far. */
   get eventCount(): number {
-    return this.count;
+    return this.bodies.length;
   }
 
   /** Records a structured event; text values are percent-encoded. */
@@ -45,17 +47,17 @@ export class Trace {
    * This is the hot path for world-generated events; it does no validation.
    */
   append(body: string): void {
-    const index = this.count;
-    if (index >= this.maxEvents) {
+    if (this.bodies.length >= this.maxEvents) {
       throw new EventLimitExceeded(`trace: the run recorded more than maxEvents=${this.maxEvents} events`);
     }
-    this.body += `event=${index} ${body}\n`;
-    this.count = index + 1;
+    this.bodies.push(body);
     if (this.observer !== undefined) this.observer(body);
   }
 
   /** The whole trace text: header and events, each line ending in `\n`. */
   text(): string {
-    return `${TRACE_HEADER}\n${this.body}`;
+    let text = `${TRACE_HEADER}\n`;
+    for (let i = 0; i < this.bodies.length; i++) text += `event=${i} ${this.bodies[i]}\n`;
+    return text;
   }
 }
