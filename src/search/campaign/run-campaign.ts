@@ -368,6 +368,10 @@ class CampaignSession {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
     });
+    // A worker that dies between tasks (out of memory in the collection after its last batch, a
+    // leak) is replaced by the pool; with no task of its own, no seed is to blame. Without a
+    // listener the pool's 'error' event would end the whole process.
+    this.pool.on('error', () => {});
   }
 
   async run(): Promise<CampaignSummary> {

@@ -185,6 +185,7 @@ async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: numbe
     maxThreads: 1,
     resourceLimits: { maxOldGenerationSizeMb: DEFAULT_WORKER_MEMORY_MB },
   });
+  pool.on('error', () => {}); // a worker that dies with no task: the task's own outcome says what happened
   const controller = new AbortController();
   const shared = new SharedArrayBuffer(PROGRESS_WORDS * 4);
   const progress = new Int32Array(shared);
