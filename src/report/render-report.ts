@@ -219,14 +219,23 @@ function failureSection(s: FailureSection, compact: boolean): string {
     );
   }
   const shownTrace = f.minimizedTrace ?? s.trace;
-  const history = shownTrace === null || compact ? '' : drawn(() => historyDiagram(shownTrace), '');
+  // A linearizability failure names the operation that cannot come next (in the run it failed
+  // on: the original). Then the history shown is that run's, with the operation marked.
+  const failingOp = /none of these can come next: #(\d+) /.exec(f.errorMessage ?? '')?.[1];
+  const historyTrace = failingOp !== undefined && s.trace !== null ? s.trace : shownTrace;
+  const history =
+    historyTrace === null || compact ? '' : drawn(() => historyDiagram(historyTrace, { failingOp: failingOp === undefined ? undefined : Number(failingOp) }), '');
+  const historyLabel =
+    historyTrace === s.trace && failingOp !== undefined
+      ? `operation history of the original run (operation #${failingOp}, which cannot come next, marked)`
+      : `operation history${f.minimizedTrace !== null ? ' (minimized run)' : ''}`;
   const message = f.errorMessage ?? '';
   return (
     `<section class="failure" id="${id}"><h2>${s.bug === undefined ? `Failure #${n(f.id)}` : `Bug #${n(s.bug.id)}`}: ${esc(f.signature)}</h2>` +
     `<pre class="message">${esc(message, 20_000)}</pre>` +
     `<p>replay: <code>${esc(s.replayCommand)}</code></p>` +
     `<div class="runs">${runs.join('')}</div>` +
-    (history === '' || history.startsWith('<p class="muted"></p>') ? '' : `<h3>operation history${f.minimizedTrace !== null ? ' (minimized run)' : ''}</h3><div class="history">${history}</div>`) +
+    (history === '' || history.startsWith('<p class="muted"></p>') ? '' : `<h3>${esc(historyLabel)}</h3><div class="history">${history}</div>`) +
     (shownTrace === null ? '' : traceBlock(shownTrace, f.minimizedTrace !== null ? 'minimized trace' : 'trace', compact ? 200 : MAX_TRACE_LINES)) +
     '</section>'
   );

@@ -175,6 +175,24 @@ describe('mar report: what no database can make it do', () => {
   }, 60_000);
 });
 
+describe('mar report: linearizability failures', () => {
+  it('marks the operation that cannot come next in the history of the run the check failed on', async () => {
+    const file = path.join(dir, 'stale.sqlite');
+    await runMar(['fuzz', 'replicated-register-stale-read-bug', '--seeds', '400', '--workers', '1', '--db', file]);
+    const store = FailureStore.open(file, { readonly: true });
+    const bug = store.listBugs().find((b) => b.errorName === 'NotLinearizable')!;
+    const failure = store.campaignBugFailure(1, bug.id)!;
+    store.close();
+    const op = /none of these can come next: #(\d+) /.exec(failure.errorMessage!)![1];
+    const out = path.join(dir, 'stale.html');
+    expect((await runMar(['report', '--db', file, '--out', out])).code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain(`operation history of the original run (operation #${op}, which cannot come next, marked)`);
+    expect(html.match(/class="hist-op hist-fail"/g)).toHaveLength(1);
+    expect(html).toMatch(new RegExp(`<g class="hist-op hist-fail" data-op="${op}"`));
+  }, 60_000);
+});
+
 describe('faultDependence', () => {
   it('finds the one setting failures need: none fail with partitions off', () => {
     const file = path.join(dir, 'faults.sqlite');
