@@ -177,14 +177,14 @@ describe('mar report: what no database can make it do', () => {
 
 describe('mar report: linearizability failures', () => {
   it('marks the operation that cannot come next in the history of the run the check failed on', async () => {
-    const file = path.join(dir, 'stale.sqlite');
+    const file = path.join(dir, 'linearizability.sqlite');
     await runMar(['fuzz', 'replicated-register-stale-read-bug', '--seeds', '400', '--workers', '1', '--db', file]);
     const store = FailureStore.open(file, { readonly: true });
     const bug = store.listBugs().find((b) => b.errorName === 'NotLinearizable')!;
     const failure = store.campaignBugFailure(1, bug.id)!;
     store.close();
     const op = /none of these can come next: #(\d+) /.exec(failure.errorMessage!)![1];
-    const out = path.join(dir, 'stale.html');
+    const out = path.join(dir, 'linearizability.html');
     expect((await runMar(['report', '--db', file, '--out', out])).code).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain(`operation history of the original run (operation #${op}, which cannot come next, marked)`);
