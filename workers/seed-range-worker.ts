@@ -71,7 +71,7 @@ async function runSeeds(task: RangeTask): Promise<RangeDone> {
   const progress = new Int32Array(task.progress);
   const recorder = new RangeRecorder(c, task);
   const first = BigInt(task.firstSeed);
-  const profileInput = typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile);
+  const profileInput = profileInputOf(task);
   const tape = task.choices;
   const stride = BigInt(task.seedStride ?? 1);
   for (let i = 0; i < task.count; i++) {
@@ -98,7 +98,7 @@ async function runGuided(task: GuidedRangeTask): Promise<RangeResult> {
       seedStride: task.seedStride ?? 1,
       firstOffset: task.firstOffset,
       count: task.count,
-      profile: typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile),
+      profile: profileInputOf(task),
       corpus: task.corpus,
       skip: new Set(skipped.keys()),
       onStart: (index) => Atomics.store(progress, PROGRESS_SEED_INDEX, index),
@@ -210,6 +210,11 @@ class RangeRecorder {
   coverage(): CoverageCount[] {
     return [...this.counts.values()];
   }
+}
+
+/** A task's profile as `resolveProfile` takes it: a named profile, or the object normalized. */
+function profileInputOf(task: Pick<RangeTask, 'profile'>): 'none' | 'smoke' | 'swarm' | FaultProfile {
+  return typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile);
 }
 
 /** The `{ seed, profile, choices }` artifact of a run from a mutated tape (null for a fresh seed). */

@@ -605,28 +605,47 @@ class CampaignSession {
       this.laneDied(flight, index, error);
       return;
     }
-    const before = { offset, count: index };
-    const after = { offset: offset + index + 1, count: count - index - 1 };
-    const reason = error instanceof Error ? error.message : String(error);
-    if (++this.deathsInARow >= MAX_WORKER_DEATHS_IN_A_ROW) {
-      // A case that kills every worker (exits the process, leaks on every seed) would crawl for ever.
-      this.fatal ??= new WorkersKeepDying(`workers keep dying: ${this.deathsInARow} in a row with no batch finished (the last at seed offset ${offset + index}: ${reason})`);
-    }
-    if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      // Memory runs out after many seeds as often as in one: record the seed that was running, once.
-      this.recordSeedFailure(offset + index, 'scenario_error', 'WorkerOutOfMemory', this.outOfMemoryMessage());
-    } else if (flight.timedOutIndex !== undefined) {
-      this.recordSeedFailure(offset + index, 'timeout', 'SeedTimeout', this.timeoutMessage());
-    } else if (this.crashedAt.has(offset + index)) {
-      this.recordSeedFailure(offset + index, 'scenario_error', 'WorkerCrashed', `the seed crashed its worker twice: ${reason}`);
-    } else {
+    this.countDeath(offset + index, error);
+    const death = this.deathOf(flight, offset + index, error);
+    if (death === undefined) {
       // A crashed worker loses nothing: the whole range runs again; a second crash on the same seed is recorded.
-      this.crashedAt.add(offset + index);
       this.plan.requeue(flight.range);
       return;
     }
-    this.plan.requeue(before);
-    this.plan.requeue(after);
+    // A timeout, out of memory (which builds up over many seeds as often as in one) or a second
+    // crash: record the seed that was running, once, and run the rest of the range again.
+    this.recordSeedFailure(death);
+    this.plan.requeue({ offset, count: index });
+    this.plan.requeue({ offset: offset + index + 1, count: count - index - 1 });
+  }
+
+  /** Counts a worker death; a case that kills every worker (exits, leaks on every seed) would crawl for ever. */
+  private countDeath(offset: number, error: unknown): void {
+    if (++this.deathsInARow >= MAX_WORKER_DEATHS_IN_A_ROW) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.fatal ??= new WorkersKeepDying(`workers keep dying: ${this.deathsInARow} in a row with no batch finished (the last at seed offset ${offset}: ${reason})`);
+    }
+  }
+
+  /**
+   * What the run at `offset` that a worker died on is recorded as: out of memory, a timeout, or a
+   * second crash. Undefined for a first crash, which is only remembered (the work runs again).
+   */
+  private deathOf(flight: RangeFlight, offset: number, error: unknown): SkippedRun | undefined {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      const errorMessage = `the worker ran out of its ${this.workerMemoryMb} MB heap running this seed (a leak across seeds, or a seed that needs more: --worker-memory)`;
+      return { offset, kind: 'scenario_error', errorName: 'WorkerOutOfMemory', errorMessage };
+    }
+    if (flight.timedOutIndex !== undefined) {
+      const errorMessage = `the seed ran longer than the ${this.campaign.seedTimeoutMs / 1000} s per-seed limit; its worker was replaced`;
+      return { offset, kind: 'timeout', errorName: 'SeedTimeout', errorMessage };
+    }
+    if (this.crashedAt.has(offset)) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { offset, kind: 'scenario_error', errorName: 'WorkerCrashed', errorMessage: `the seed crashed its worker twice: ${reason}` };
+    }
+    this.crashedAt.add(offset);
+    return undefined;
   }
 
   /**
@@ -636,25 +655,13 @@ class CampaignSession {
    */
   private laneDied(flight: RangeFlight, index: number, error: unknown): void {
     const offset = flight.range.offset + index;
-    const reason = error instanceof Error ? error.message : String(error);
     // As for a batch finishing between deaths: a run of this lane completed since its last bad
     // run (the lane re-ran up to here) is progress. Bad runs back to back are not.
     const skipped = this.skips.get(flight.range.offset) ?? [];
     const lastBad = Math.max(flight.range.offset - 1, ...skipped.map((s) => s.offset).filter((o) => o < offset));
     if (offset - lastBad > 1) this.deathsInARow = 0;
-    if (++this.deathsInARow >= MAX_WORKER_DEATHS_IN_A_ROW) {
-      this.fatal ??= new WorkersKeepDying(`workers keep dying: ${this.deathsInARow} in a row with no batch finished (the last at seed offset ${offset}: ${reason})`);
-    }
-    let skip: SkippedRun | undefined;
-    if ((error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      skip = { offset, kind: 'scenario_error', errorName: 'WorkerOutOfMemory', errorMessage: this.outOfMemoryMessage() };
-    } else if (flight.timedOutIndex !== undefined) {
-      skip = { offset, kind: 'timeout', errorName: 'SeedTimeout', errorMessage: this.timeoutMessage() };
-    } else if (this.crashedAt.has(offset)) {
-      skip = { offset, kind: 'scenario_error', errorName: 'WorkerCrashed', errorMessage: `the seed crashed its worker twice: ${reason}` };
-    } else {
-      this.crashedAt.add(offset);
-    }
+    this.countDeath(offset, error);
+    const skip = this.deathOf(flight, offset, error);
     if (skip !== undefined) {
       // Stored, so a resumed campaign skips it too instead of running into it again.
       this.store.addGuidedSkip(this.campaign.id, skip);
@@ -668,16 +675,8 @@ class CampaignSession {
     this.skips.set(lane, [...(this.skips.get(lane) ?? []).filter((s) => s.offset !== skip.offset), skip]);
   }
 
-  private outOfMemoryMessage(): string {
-    return `the worker ran out of its ${this.workerMemoryMb} MB heap running this seed (a leak across seeds, or a seed that needs more: --worker-memory)`;
-  }
-
-  private timeoutMessage(): string {
-    return `the seed ran longer than the ${this.campaign.seedTimeoutMs / 1000} s per-seed limit; its worker was replaced`;
-  }
-
   /** Records a failure of one seed that no worker could report (timeout, crash) as its own one-seed range. */
-  private recordSeedFailure(offset: number, kind: 'timeout' | 'scenario_error', errorName: string, message: string): void {
+  private recordSeedFailure({ offset, kind, errorName, errorMessage }: SkippedRun): void {
     const seed = seedAt(this.campaign, offset);
     const failure: NewFailure = {
       seed: formatSeed(seed),
@@ -688,7 +687,7 @@ class CampaignSession {
       phase: null,
       checkName: null,
       errorName,
-      errorMessage: message,
+      errorMessage,
       trace: null,
       traceHash: null,
       eventCount: null,
