@@ -53,56 +53,84 @@ interface Slot<Input, Output> {
  * output`, `history.fail op`, `history.info op`. Inputs and outputs are JSON data.
  */
 export function createHistory<Input = unknown, Output = unknown>(env: Env): History<Input, Output> {
-  const slots: Slot<Input, Output>[] = [];
-  let order = 0;
-  const complete = (slot: Slot<Input, Output>, state: Slot<Input, Output>['state'], what: string): void => {
+  return new WorldHistory<Input, Output>(env);
+}
+
+/*
+ * Classes, not object literals with getters: V8 gives every literal that defines an accessor a
+ * hidden class of its own, allocated where the collector keeps long-lived objects, and that class
+ * keeps the getter, and through it the whole world of its run, alive past every young-generation
+ * collection until the next full one (a third of a campaign worker's time went to it).
+ */
+class WorldHistory<Input, Output> implements History<Input, Output> {
+  private readonly slots: Slot<Input, Output>[] = [];
+  /** The next call or return order. */
+  order = 0;
+
+  constructor(readonly env: Env) {}
+
+  invoke(client: number, input: Input): PendingOperation<Output> {
+    if (!Number.isSafeInteger(client) || client < 0) throw new InvalidArgument(`history.invoke: client must be a non-negative integer, got ${describeValue(client)}`);
+    const inputText = json(input, 'history.invoke: input');
+    const slot: Slot<Input, Output> = {
+      id: this.slots.length,
+      client,
+      input: JSON.parse(inputText) as Input, // a copy: what the caller changes later is not what was invoked
+      call: this.order++,
+      callNs: this.env.clock.now(),
+      output: undefined,
+      return: Number.POSITIVE_INFINITY,
+      returnNs: Number.POSITIVE_INFINITY,
+      state: 'open',
+    };
+    this.slots.push(slot);
+    this.env.record('history.invoke', { client, op: slot.id, input: inputText });
+    return new PendingSlot(this, slot);
+  }
+
+  get operations(): RecordedOperation<Input, Output>[] {
+    return this.slots
+      .filter((slot) => slot.state !== 'failed')
+      .map(({ id, client, input, output, call, callNs, return: ret, returnNs }) => ({ id, client, input, output, call, callNs, return: ret, returnNs }));
+  }
+}
+
+class PendingSlot<Input, Output> implements PendingOperation<Output> {
+  constructor(
+    private readonly history: WorldHistory<Input, Output>,
+    private readonly slot: Slot<Input, Output>,
+  ) {}
+
+  get id(): number {
+    return this.slot.id;
+  }
+
+  ok(output?: Output): void {
+    // An operation with nothing to return (a write) completes with null: undefined means "unknown".
+    const outputText = json(output === undefined ? null : output, 'history.ok: output');
+    this.complete('ok', 'ok');
+    const { slot, history } = this;
+    slot.output = JSON.parse(outputText) as Output;
+    slot.return = history.order++;
+    slot.returnNs = history.env.clock.now();
+    history.env.record('history.ok', { op: slot.id, output: outputText });
+  }
+
+  fail(): void {
+    this.complete('failed', 'fail');
+    this.history.env.record('history.fail', { op: this.slot.id });
+  }
+
+  info(): void {
+    this.complete('unknown', 'info');
+    this.history.env.record('history.info', { op: this.slot.id });
+  }
+
+  private complete(state: Slot<Input, Output>['state'], what: string): void {
+    const slot = this.slot;
     if (slot.state !== 'open') throw new WorldMisuse(`history: operation ${slot.id} was already completed (${slot.state}); ${what} again`);
     slot.state = state;
-  };
-  return {
-    invoke(client, input) {
-      if (!Number.isSafeInteger(client) || client < 0) throw new InvalidArgument(`history.invoke: client must be a non-negative integer, got ${describeValue(client)}`);
-      const inputText = json(input, 'history.invoke: input');
-      const slot: Slot<Input, Output> = {
-        id: slots.length,
-        client,
-        input: JSON.parse(inputText) as Input, // a copy: what the caller changes later is not what was invoked
-        call: order++,
-        callNs: env.clock.now(),
-        output: undefined,
-        return: Number.POSITIVE_INFINITY,
-        returnNs: Number.POSITIVE_INFINITY,
-        state: 'open',
-      };
-      slots.push(slot);
-      env.record('history.invoke', { client, op: slot.id, input: inputText });
-      return {
-        id: slot.id,
-        ok(output) {
-          // An operation with nothing to return (a write) completes with null: undefined means "unknown".
-          const outputText = json(output === undefined ? null : output, 'history.ok: output');
-          complete(slot, 'ok', 'ok');
-          slot.output = JSON.parse(outputText) as Output;
-          slot.return = order++;
-          slot.returnNs = env.clock.now();
-          env.record('history.ok', { op: slot.id, output: outputText });
-        },
-        fail() {
-          complete(slot, 'failed', 'fail');
-          env.record('history.fail', { op: slot.id });
-        },
-        info() {
-          complete(slot, 'unknown', 'info');
-          env.record('history.info', { op: slot.id });
-        },
-      };
-    },
-    get operations() {
-      return slots
-        .filter((slot) => slot.state !== 'failed')
-        .map(({ id, client, input, output, call, callNs, return: ret, returnNs }) => ({ id, client, input, output, call, callNs, return: ret, returnNs }));
-    },
-  };
+  }
 }
 
 /** JSON text of an input or output, for the trace; undefined and functions are refused. */

@@ -35,6 +35,23 @@ interface HostRecord {
   restartTimer: ScheduledTimer | undefined;
 }
 
+/** What `sim.host` returns (a class: a literal with getters costs a hidden class per host, see `createHistory`). */
+class HostHandle implements Host {
+  constructor(private readonly record: HostRecord) {}
+
+  get id(): number {
+    return this.record.id;
+  }
+
+  get incarnation(): number {
+    return this.record.incarnation.number;
+  }
+
+  get up(): boolean {
+    return this.record.up;
+  }
+}
+
 /**
  * The hosts of a simulation: processes that start, crash and restart. Every wait a host's code
  * starts belongs to its current incarnation (the world tracks this through async context, so it
@@ -76,15 +93,7 @@ export class HostManager implements TickListener, HostControl {
     this.ids = [...this.hosts.keys()].sort((a, b) => a - b);
     this.world.emit(`host.start id=${id} incarnation=0 now_ns=${this.world.nowNs}`);
     this.run(record);
-    return {
-      id,
-      get incarnation() {
-        return record.incarnation.number;
-      },
-      get up() {
-        return record.up;
-      },
-    };
+    return new HostHandle(record);
   }
 
   // Control calls act as the world, also when a host's own code makes them (a host may crash itself).
