@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { afterMicrotasks } from './_internals/after-microtasks.js';
+import { enqueueMicrotask } from './_internals/after-microtasks.js';
 import { TimerQueue, type Timer, type TimerOwner } from './_internals/timer-queue.js';
 import type { ChoiceSource } from './choice-source.js';
 import { ClockOverflow, EventLimitExceeded, InvalidArgument, OwnerStopped, StepLimitExceeded, WorldMisuse, describeValue } from './errors.js';
@@ -369,8 +369,13 @@ export class WorldCore {
   private arm(): void {
     if (this.pumpArmed || this.closed) return;
     this.pumpArmed = true;
-    afterMicrotasks(this.onDrained);
+    enqueueMicrotask(this.afterDrain);
   }
+
+  /** Queued as a microtask: `onDrained` then runs once the microtask queue is empty (see `afterMicrotasks`). */
+  private readonly afterDrain = (): void => {
+    process.nextTick(this.onDrained);
+  };
 
   private readonly onDrained = (): void => {
     this.pumpArmed = false;
