@@ -231,7 +231,7 @@ export class WorldCore {
   sleepUntil(dueNs: number): Promise<void> {
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
-    this.setTimer(dueNs, wake); // outside the executor, so a bad time throws here and not into the promise
+    this.schedule(dueNs, wake, this.currentOwner, false); // outside the executor, so a bad time throws here and not into the promise
     return woken;
   }
 
@@ -245,6 +245,12 @@ export class WorldCore {
    */
   setTimer(dueNs: number, fire: () => void, ownerOrNull?: TimerOwner | null, drainsMicrotasks = false): ScheduledTimer {
     const owner = ownerOrNull === undefined ? this.currentOwner : (ownerOrNull ?? undefined);
+    const timer = this.schedule(dueNs, fire, owner, drainsMicrotasks);
+    return timer === undefined ? DEAD_TIMER : new TimerHandle(this.timers, timer);
+  }
+
+  /** Sets a timer (see `setTimer`) and returns it, or undefined when it never fires (time stopped, owner stopped). */
+  private schedule(dueNs: number, fire: () => void, owner: TimerOwner | undefined, drainsMicrotasks: boolean): Timer | undefined {
     this.assertWritable();
     if (!Number.isSafeInteger(dueNs)) {
       this.fail(new ClockOverflow(`world: simulated time ${dueNs} ns is past Number.MAX_SAFE_INTEGER`));
@@ -252,10 +258,10 @@ export class WorldCore {
     }
     if (dueNs < this.clockNs) throw new InvalidArgument(`world: a timer cannot be set in the past (${dueNs} < ${this.clockNs})`);
     // The run is over (time stopped) or the owner crashed: what waits on this timer never resumes.
-    if (this.timeStopped || (owner !== undefined && !owner.alive)) return DEAD_TIMER;
+    if (this.timeStopped || (owner !== undefined && !owner.alive)) return undefined;
     const timer = this.timers.push(dueNs, fire, owner, drainsMicrotasks);
     this.arm();
-    return new TimerHandle(this.timers, timer);
+    return timer;
   }
 
   /** @internal The owner of the code running now (undefined outside every owner). */
