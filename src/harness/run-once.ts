@@ -13,7 +13,7 @@ import { enterHermetic, exitHermetic } from './hermetic/hermetic-scope.js';
 import { endTurn, takeTurn } from './_internals/run-turns.js';
 import { World } from './world.js';
 import { NONE_PROFILE, type FaultProfile } from '../faults/profiles/fault-profile.js';
-import { profileAttributeLines } from '../faults/profiles/profile-attributes.js';
+import { writeProfileAttributes } from '../faults/profiles/profile-attributes.js';
 
 /** Options of one traced run. */
 export interface RunOnceOptions {
@@ -119,7 +119,7 @@ async function runPhases(c: Case, world: World): Promise<RunOutcome> {
   let failure: RunFailure | undefined;
   try {
     for (const line of compiled.metadata) world.emit(line);
-    for (const line of profileLines(world.profile)) world.emit(line);
+    writeProfileAttributes(world.profile, world);
   } catch {
     // Only the event limit can stop the metadata (maxEvents smaller than the run's header).
     failure = failureOf({ status: 'fatal', error: world.fatal }, 'init', undefined, world);
@@ -256,18 +256,6 @@ function compile(c: Case): CompiledCase {
     compiledCases.set(c, compiled);
   }
   return compiled;
-}
-
-const profileLineCache = new WeakMap<FaultProfile, readonly string[]>();
-
-/** The `run.attribute` lines of a profile (cached per profile object). */
-function profileLines(profile: FaultProfile): readonly string[] {
-  let lines = profileLineCache.get(profile);
-  if (lines === undefined) {
-    lines = profileAttributeLines(profile);
-    profileLineCache.set(profile, lines);
-  }
-  return lines;
 }
 
 /** Turns a failed phase into a run failure and writes its trace event (when the world still accepts events). */

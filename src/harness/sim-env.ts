@@ -8,6 +8,9 @@ import type { SimNetwork } from '../faults/network/sim-network.js';
 import type { Clock, Env, HostEnv, Random } from './simulation-types.js';
 import type { TraceFields } from '../kernel/trace/record-format.js';
 import type { World } from './world.js';
+import { eventFormat } from '../kernel/trace/event-format.js';
+
+const CLOCK_SLEEP = eventFormat`clock.sleep duration_ns=${'durationNs'} wake_ns=${'wakeNs'}`;
 
 /** Validates a duration in ns: a non-negative safe integer. */
 export function assertDurationNs(durationNs: number, context: string): void {
@@ -31,7 +34,7 @@ class SimClock implements Clock {
   sleep(durationNs: number): Promise<void> {
     assertDurationNs(durationNs, 'clock.sleep');
     const wakeNs = this.world.nowNs + durationNs;
-    this.world.emit(`clock.sleep duration_ns=${durationNs} wake_ns=${wakeNs}`);
+    this.world.emitEvent(CLOCK_SLEEP, durationNs, wakeNs);
     return this.world.sleepUntil(wakeNs);
   }
 }

@@ -11,6 +11,10 @@ import { HostManager } from './hosts/host-manager.js';
 import { SimEnv, assertDurationNs, notConfigured } from './sim-env.js';
 import type { Control, HostControl, SimulateOptions, Simulation } from './simulation-types.js';
 import type { World } from './world.js';
+import { eventFormat } from '../kernel/trace/event-format.js';
+
+const CONTROL_TICK = eventFormat`control.tick until_ns=${'untilNs'}`;
+const CONTROL_RUN_FOR = eventFormat`control.run_for duration_ns=${'durationNs'} until_ns=${'untilNs'}`;
 
 /** What a world keeps of the simulation it built: the user's handles and the calm switch. */
 export interface SimulationParts {
@@ -48,14 +52,14 @@ class SimControl implements Control {
 
   tick(): Promise<void> {
     const untilNs = this.world.nowNs + this.world.tickNs;
-    this.world.emit(`control.tick until_ns=${untilNs}`);
+    this.world.emitEvent(CONTROL_TICK, untilNs);
     return this.world.sleepUntil(untilNs);
   }
 
   runFor(durationNs: number): Promise<void> {
     assertDurationNs(durationNs, 'control.runFor');
     const untilNs = this.world.nowNs + durationNs;
-    this.world.emit(`control.run_for duration_ns=${durationNs} until_ns=${untilNs}`);
+    this.world.emitEvent(CONTROL_RUN_FOR, durationNs, untilNs);
     return this.world.sleepUntil(untilNs);
   }
 

@@ -5,10 +5,14 @@ import { assertHookName } from '../faults/buggify-hook.js';
 import { NONE_PROFILE, normalizeProfile, type FaultProfile } from '../faults/profiles/fault-profile.js';
 import { hookPolicy, type BuggifyHookPolicy } from '../faults/profiles/hook-policy.js';
 import type { TraceFields } from '../kernel/trace/record-format.js';
+import { eventFormat } from '../kernel/trace/event-format.js';
 import { assertAssertionName, assertDetails, assertionFailure, type AssertionHit } from './assertions.js';
 import { Incarnation } from './hosts/host-manager.js';
 import { createSimulation, type SimulationParts } from './simulation.js';
 import type { Simulation, SimulateOptions } from './simulation-types.js';
+
+const BUGGIFY_DISABLED = eventFormat`buggify hook=${'hook'} rate=${'numerator'}/${'denominator'} roll=disabled fired=false`;
+const BUGGIFY = eventFormat`buggify hook=${'hook'} rate=${'numerator'}/${'denominator'} roll=${'roll'} fired=${'fired'}`;
 
 /** Options of a {@link World}. */
 export interface WorldOptions extends WorldCoreOptions {
@@ -59,12 +63,12 @@ export class World extends WorldCore {
     assertHookName(hook, 'buggify');
     const checked = rate instanceof BuggifyRate ? rate : BuggifyRate.from(rate, 'buggify');
     if (!this.hookEnabled(hook)) {
-      this.emit(`buggify hook=${hook} rate=${checked.numerator}/${checked.denominator} roll=disabled fired=false`);
+      this.emitEvent(BUGGIFY_DISABLED, hook, checked.numerator, checked.denominator);
       return false;
     }
     const roll = this.choices.intLessThan(checked.denominator);
     const fired = checked.fires(roll);
-    this.emit(`buggify hook=${hook} rate=${checked.numerator}/${checked.denominator} roll=${roll} fired=${fired}`);
+    this.emitEvent(BUGGIFY, hook, checked.numerator, checked.denominator, roll, fired);
     return fired;
   }
 

@@ -6,6 +6,7 @@ import { ClockOverflow, EventLimitExceeded, InvalidArgument, OwnerStopped, StepL
 import { formatSeed, parseSeed, type SeedInput } from './parse-seed.js';
 import { Prng } from './prng.js';
 import type { TraceFields } from './trace/record-format.js';
+import { eventFormat, type EventFormat, type EventValue } from './trace/event-format.js';
 import { Trace } from './trace/trace.js';
 
 export type { TimerOwner } from './_internals/timer-queue.js';
@@ -18,6 +19,11 @@ export const DEFAULT_MAX_EVENTS = 1_000_000;
 export const DEFAULT_MAX_STEPS = 10_000_000;
 
 const TWO_32 = 4294967296;
+
+const RANDOM_U64 = eventFormat`random.u64 value=${'value'}`;
+const RANDOM_U32 = eventFormat`random.u32 value=${'value'}`;
+const RANDOM_INT = eventFormat`random.int bound=${'bound'} value=${'value'}`;
+const RANDOM_BOOL = eventFormat`random.bool value=${'value'}`;
 /**
  * How many consecutive drains without a timer and without a new event the world waits before it
  * calls itself idle (stalled). Covers short `process.nextTick` chains (in-memory streams).
@@ -176,7 +182,7 @@ export class WorldCore {
   randomU64(): bigint {
     this.assertOwnerAlive();
     const value = drawU64(this.choices);
-    this.emit(`random.u64 value=${value}`);
+    this.emitEvent(RANDOM_U64, value);
     return value;
   }
 
@@ -184,7 +190,7 @@ export class WorldCore {
   randomU32(): number {
     this.assertOwnerAlive();
     const value = this.choices.intLessThan(TWO_32);
-    this.emit(`random.u32 value=${value}`);
+    this.emitEvent(RANDOM_U32, value);
     return value;
   }
 
@@ -192,7 +198,7 @@ export class WorldCore {
   randomIntLessThan(bound: number): number {
     this.assertOwnerAlive();
     const value = this.choices.intLessThan(bound);
-    this.emit(`random.int bound=${bound} value=${value}`);
+    this.emitEvent(RANDOM_INT, bound, value);
     return value;
   }
 
@@ -200,7 +206,7 @@ export class WorldCore {
   randomBool(): boolean {
     this.assertOwnerAlive();
     const value = this.choices.intLessThan(2) === 1;
-    this.emit(`random.bool value=${value}`);
+    this.emitEvent(RANDOM_BOOL, value);
     return value;
   }
 
@@ -225,6 +231,12 @@ export class WorldCore {
   emit(body: string): void {
     this.assertWritable();
     this.trace.append(body);
+  }
+
+  /** @internal Appends a library event of `format` with its values (the fuzz path writes no text for it); as `emit`. */
+  emitEvent(format: EventFormat, v0?: EventValue, v1?: EventValue, v2?: EventValue, v3?: EventValue, v4?: EventValue, v5?: EventValue, v6?: EventValue, v7?: EventValue): void {
+    this.assertWritable();
+    this.trace.appendEvent(format, v0, v1, v2, v3, v4, v5, v6, v7);
   }
 
   /** @internal Resolves at simulated time `dueNs` (>= now); owned by the code running now. */

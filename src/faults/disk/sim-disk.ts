@@ -5,6 +5,31 @@ import { parseRate } from '../profiles/fault-profile.js';
 import { DiskCrashed, DiskIoError } from '../errors.js';
 import { assertBytes, assertLogicalPath, assertSectorRange, assertSectorSize } from './disk-requests.js';
 import type { Disk, DiskFaults, DiskOptions, DiskRead, DiskWrite } from './disk-types.js';
+import { eventFormat, type EventFormat } from '../../kernel/trace/event-format.js';
+
+const DISK_WRITE = eventFormat`disk.write op=${'op'} path=${'path'} offset=${'offset'} len=${'len'} status=${'status'} latency_ns=${'latencyNs'}`;
+const DISK_READ = eventFormat`disk.read op=${'op'} path=${'path'} offset=${'offset'} len=${'len'} status=${'status'} latency_ns=${'latencyNs'}`;
+const DISK_SYNC = eventFormat`disk.sync op=${'op'} path=${'path'} status=ok committed_writes=${'committedWrites'} latency_ns=${'latencyNs'}`;
+const DISK_FAULT = eventFormat`disk.fault op=${'op'} path=${'path'} kind=${'kind'} rate=${'numerator'}/${'denominator'} roll=${'roll'} fired=${'fired'}`;
+
+/** The hot event formats of one disk: a host's disk tags each of its events with ` host=N`. */
+interface DiskFormats {
+  readonly write: EventFormat;
+  readonly read: EventFormat;
+  readonly sync: EventFormat;
+  readonly fault: EventFormat;
+}
+
+const formatsByTag = new Map<string, DiskFormats>();
+
+function diskFormats(tag: string): DiskFormats {
+  let formats = formatsByTag.get(tag);
+  if (formats === undefined) {
+    formats = { write: DISK_WRITE.withFixedFields(tag), read: DISK_READ.withFixedFields(tag), sync: DISK_SYNC.withFixedFields(tag), fault: DISK_FAULT.withFixedFields(tag) };
+    formatsByTag.set(tag, formats);
+  }
+  return formats;
+}
 
 /** Default sector size of the simulated disk. */
 export const DEFAULT_SECTOR_SIZE = 4096;
@@ -46,6 +71,7 @@ export class SimDisk implements Disk {
   private faults: DiskFaults;
   /** Written after the name of every event: empty for the simulation's disk, ` host=N` for a host's own disk. */
   private readonly tag: string;
+  private readonly formats: DiskFormats;
 
   constructor(
     private readonly world: WorldCore,
@@ -55,6 +81,7 @@ export class SimDisk implements Disk {
     host?: number,
   ) {
     this.tag = host === undefined ? '' : ` host=${host}`;
+    this.formats = diskFormats(this.tag);
     const { sectorSize = DEFAULT_SECTOR_SIZE, minLatencyNs = 0, latencyJitterNs = 0 } = options;
     assertSectorSize(sectorSize, 'world.simulate: disk');
     for (const [key, value] of [['minLatencyNs', minLatencyNs], ['latencyJitterNs', latencyJitterNs]] as const) {
@@ -79,8 +106,7 @@ export class SimDisk implements Disk {
     assertBytes(bytes, 'disk.write');
     assertSectorRange(offset, bytes.length, this.sectorSize, 'disk.write');
     const op = this.nextOp++;
-    const head = `disk.write${this.tag} op=${op} path=${path} offset=${offset} len=${bytes.length}`;
-    if (this.crashed) return this.rejectCrashed(head, 'write', path);
+    if (this.crashed) return this.rejectCrashed(`disk.write${this.tag} op=${op} path=${path} offset=${offset} len=${bytes.length}`, 'write', path);
     const failed = this.roll(this.faults.writeErrorRate, op, path, 'write_error');
     if (!failed) {
       const copy = bytes.slice();
@@ -88,7 +114,7 @@ export class SimDisk implements Disk {
       this.pending.push({ op, path, offset, bytes: copy });
     }
     const latencyNs = this.drawLatency();
-    this.world.emit(`${head} status=${failed ? 'error' : 'ok'} latency_ns=${latencyNs}`);
+    this.world.emitEvent(this.formats.write, op, path, offset, bytes.length, failed ? 'error' : 'ok', latencyNs);
     return this.complete(latencyNs, failed ? () => new DiskIoError(`disk.write: I/O error on ${path} (op ${op})`) : undefined, undefined);
   }
 
@@ -98,8 +124,7 @@ export class SimDisk implements Disk {
     assertLogicalPath(path, 'disk.read');
     assertSectorRange(offset, length, this.sectorSize, 'disk.read');
     const op = this.nextOp++;
-    const head = `disk.read${this.tag} op=${op} path=${path} offset=${offset} len=${length}`;
-    if (this.crashed) return this.rejectCrashed(head, 'read', path);
+    if (this.crashed) return this.rejectCrashed(`disk.read${this.tag} op=${op} path=${path} offset=${offset} len=${length}`, 'read', path);
     const failed = this.roll(this.faults.readErrorRate, op, path, 'read_error');
     let data: Uint8Array | undefined;
     if (!failed) {
@@ -110,7 +135,7 @@ export class SimDisk implements Disk {
       }
     }
     const latencyNs = this.drawLatency();
-    this.world.emit(`${head} status=${failed ? 'error' : 'ok'} latency_ns=${latencyNs}`);
+    this.world.emitEvent(this.formats.read, op, path, offset, length, failed ? 'error' : 'ok', latencyNs);
     return this.complete(latencyNs, failed ? () => new DiskIoError(`disk.read: I/O error on ${path} (op ${op})`) : undefined, data!);
   }
 
@@ -119,8 +144,7 @@ export class SimDisk implements Disk {
     const { path } = request ?? ({} as { path: string });
     assertLogicalPath(path, 'disk.sync');
     const op = this.nextOp++;
-    const head = `disk.sync${this.tag} op=${op} path=${path}`;
-    if (this.crashed) return this.rejectCrashed(head, 'sync', path);
+    if (this.crashed) return this.rejectCrashed(`disk.sync${this.tag} op=${op} path=${path}`, 'sync', path);
     const committed = this.pending.filter((write) => write.path === path);
     if (committed.length > 0) {
       const file = this.file(path);
@@ -128,7 +152,7 @@ export class SimDisk implements Disk {
       this.pending = this.pending.filter((write) => write.path !== path);
     }
     const latencyNs = this.drawLatency();
-    this.world.emit(`${head} status=ok committed_writes=${committed.length} latency_ns=${latencyNs}`);
+    this.world.emitEvent(this.formats.sync, op, path, committed.length, latencyNs);
     return this.complete(latencyNs, undefined, undefined);
   }
 
@@ -255,7 +279,7 @@ export class SimDisk implements Disk {
     if (rate.isNever) return false;
     const roll = this.world.choices.intLessThan(rate.denominator);
     const fired = rate.fires(roll);
-    this.world.emit(`disk.fault${this.tag} op=${op} path=${path} kind=${kind} rate=${rate} roll=${roll} fired=${fired}`);
+    this.world.emitEvent(this.formats.fault, op, path, kind, rate.numerator, rate.denominator, roll, fired);
     return fired;
   }
 

@@ -3,6 +3,12 @@ import type { ScheduledTimer, TimerOwner, WorldCore } from '../../kernel/world.j
 import { BuggifyRate } from '../buggify-rate.js';
 import { InvalidNode, Livelock } from '../errors.js';
 import type { DropReason, Envelope, NetworkFaults, NetworkOptions } from './network-types.js';
+import { eventFormat } from '../../kernel/trace/event-format.js';
+
+const SEND = eventFormat`network.send id=${'id'} from=${'from'} to=${'to'} deliver_at=${'deliverAtNs'} latency_ns=${'latencyNs'}`;
+const DELIVER = eventFormat`network.deliver id=${'id'} from=${'from'} to=${'to'} now_ns=${'nowNs'}`;
+const DROP = eventFormat`network.drop id=${'id'} from=${'from'} to=${'to'} reason=${'reason'}`;
+const RANDOM_CLOG = eventFormat`network.clog from=${'from'} to=${'to'} until_ns=${'untilNs'} reason=random`;
 
 /** Most `receive()` calls finding nothing at one simulated instant before the run is stopped as a livelock. */
 const MAX_EMPTY_RECEIVES_PER_INSTANT = 100_000;
@@ -116,7 +122,7 @@ export class SimNetwork {
     const latencyNs = minLatencyNs + (latencyJitterNs === 0 ? 0 : this.world.choices.intLessThan(latencyJitterNs / tickNs + 1) * tickNs);
     const deliverAtNs = this.world.nowNs + latencyNs;
     insertOrdered(path.packets, { id, from, to, deliverAtNs, message });
-    this.world.emit(`network.send id=${id} from=${from} to=${to} deliver_at=${deliverAtNs} latency_ns=${latencyNs}`);
+    this.world.emitEvent(SEND, id, from, to, deliverAtNs, latencyNs);
     this.poke(to, Math.max(deliverAtNs, path.clogUntilNs));
   }
 
@@ -175,7 +181,7 @@ export class SimNetwork {
     if (bestAt > this.world.nowNs) return bestAt;
     this.emptyReceives = 0;
     const packet = best.packets.shift()!;
-    this.world.emit(`network.deliver id=${packet.id} from=${packet.from} to=${packet.to} now_ns=${this.world.nowNs}`);
+    this.world.emitEvent(DELIVER, packet.id, packet.from, packet.to, this.world.nowNs);
     return { from: packet.from, message: packet.message };
   }
 
@@ -311,7 +317,7 @@ export class SimNetwork {
           if (path.clogUntilNs > nowNs) continue;
           if (!pathClogRate.fires(choices.intLessThan(pathClogRate.denominator))) continue;
           path.clogUntilNs = nowNs + (1 + choices.intLessThan(maxTicks)) * this.world.tickNs;
-          this.world.emit(`network.clog from=${from} to=${to} until_ns=${path.clogUntilNs} reason=random`);
+          this.world.emitEvent(RANDOM_CLOG, from, to, path.clogUntilNs);
         }
       }
     }
@@ -381,7 +387,7 @@ export class SimNetwork {
   }
 
   private drop(id: number, from: number, to: number, reason: DropReason): void {
-    this.world.emit(`network.drop id=${id} from=${from} to=${to} reason=${reason}`);
+    this.world.emitEvent(DROP, id, from, to, reason);
   }
 
   private waitUntil(node: number, atNs: number): Promise<void> {

@@ -38,18 +38,25 @@ function assertFieldKey(key: string, context: string): void {
   remember(knownKeys, key);
 }
 
-/** The trace form of one structured value (text percent-encoded). */
-export function formatTraceValue(value: TraceValue, key: string, context: string): string {
+/** Checks that `fields` is a plain object of fields. */
+export function assertFieldsObject(fields: unknown, context: string): asserts fields is TraceFields {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    throw new InvalidTraceRecord(`${context}: fields must be a plain object of key: value, got ${describeValue(fields)}`);
+  }
+}
+
+/** Checks one field of a structured record: its key, and a value that has a trace form. */
+export function assertField(key: string, value: TraceValue, context: string): void {
+  assertFieldKey(key, context);
   switch (typeof value) {
     case 'string':
       if (value.length === 0) throw new InvalidTraceRecord(`${context}: field ${key} is empty text; trace values are non-empty`);
       if (!value.isWellFormed()) throw new InvalidTraceRecord(`${context}: field ${key} holds a lone UTF-16 surrogate`);
-      return encodeTraceText(value);
+      return;
     case 'number':
     case 'bigint':
-      return String(value);
     case 'boolean':
-      return value ? 'true' : 'false';
+      return;
     default:
       throw new InvalidTraceRecord(
         `${context}: field ${key} must be a string, number, bigint or boolean, got ${describeValue(value)}`,
@@ -57,16 +64,22 @@ export function formatTraceValue(value: TraceValue, key: string, context: string
   }
 }
 
+/** The trace form of a value {@link assertField} accepted: text percent-encoded, the rest as `String` writes it. */
+export function traceValueText(value: TraceValue): string {
+  return typeof value === 'string' ? encodeTraceText(value) : String(value);
+}
+
+/** The trace form of one structured value (text percent-encoded). */
+export function formatTraceValue(value: TraceValue, key: string, context: string): string {
+  assertField(key, value, context);
+  return traceValueText(value);
+}
+
 /** ` key=value` for every field, in property order; validates every key and value first. */
 export function formatStructuredFields(fields: TraceFields, context: string): string {
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-    throw new InvalidTraceRecord(`${context}: fields must be a plain object of key: value, got ${describeValue(fields)}`);
-  }
+  assertFieldsObject(fields, context);
   let out = '';
-  for (const key in fields) {
-    assertFieldKey(key, context);
-    out += ` ${key}=${formatTraceValue(fields[key] as TraceValue, key, context)}`;
-  }
+  for (const key in fields) out += ` ${key}=${formatTraceValue(fields[key] as TraceValue, key, context)}`;
   return out;
 }
 
