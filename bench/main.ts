@@ -5,6 +5,7 @@
 import { campaignBench } from './campaign-bench.js';
 import { guidedBench } from './guided-bench.js';
 import { gcBench } from './gc-bench.js';
+import { fuzzPathBench } from './fuzz-path-bench.js';
 import { faultBench } from './fault-bench.js';
 import { hermeticBench } from './hermetic-bench.js';
 import { kernelBench } from './kernel-bench.js';
@@ -18,7 +19,7 @@ import { registerNamedCases } from '../src/search/named-cases.js';
 registerNamedCases(BUILTIN_CASES);
 
 const roundMs = Number(process.env.BENCH_ROUND_MS ?? 700);
-const sections = [kernelBench, hermeticBench, faultBench, campaignBench, gcBench, guidedBench, linearizabilityBench, storeBench, mergeBench, reportBench];
+const sections = [kernelBench, hermeticBench, faultBench, fuzzPathBench, campaignBench, gcBench, guidedBench, linearizabilityBench, storeBench, mergeBench, reportBench];
 console.log(`marionette-sim bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 for (const section of sections) {
   for (const line of await section(roundMs)) console.log(line);

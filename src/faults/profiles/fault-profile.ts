@@ -213,12 +213,23 @@ export function markNormalized(profile: FaultProfile): FaultProfile {
   return profile;
 }
 
+/**
+ * Rates read from text, by text: every seed of a swarm campaign reads its profile's rates, and
+ * they come from a few thousand texts. Bounded; a rate is immutable, so sharing one is safe.
+ */
+const ratesByText = new Map<string, BuggifyRate>();
+const RATES_BY_TEXT_LIMIT = 16_384;
+
 /** Reads a rate given as `"n/d"` text, `{ numerator, denominator }` data or a `BuggifyRate`. */
 export function parseRate(value: unknown, context: string): BuggifyRate {
   if (typeof value === 'string') {
+    const known = ratesByText.get(value);
+    if (known !== undefined) return known;
     const match = /^(\d+)\/(\d+)$/.exec(value);
     if (match === null) throw new InvalidRate(`${context}: expected a rate "n/d", got ${describeValue(value)}`);
-    return BuggifyRate.from({ numerator: Number(match[1]), denominator: Number(match[2]) }, context);
+    const rate = BuggifyRate.from({ numerator: Number(match[1]), denominator: Number(match[2]) }, context);
+    if (ratesByText.size < RATES_BY_TEXT_LIMIT) ratesByText.set(value, rate);
+    return rate;
   }
   return BuggifyRate.from(value, context);
 }
