@@ -7,10 +7,16 @@ const LOGICAL_PATH = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9.
  * starting with `.`, so a path can never leave the disk's root (no `..`, no absolute paths).
  */
 export function assertLogicalPath(path: string, context: string): void {
+  if (knownPaths.has(path)) return;
   if (typeof path !== 'string' || !LOGICAL_PATH.test(path)) {
     throw new InvalidArgument(`${context}: path must be a relative logical path like "wal/segment-1", got ${describeValue(path)}`);
   }
+  if (knownPaths.size < KNOWN_PATHS_LIMIT) knownPaths.add(path);
 }
+
+/** Paths already found valid: a program uses a few paths for every operation of every seed. Bounded. */
+const knownPaths = new Set<string>();
+const KNOWN_PATHS_LIMIT = 4096;
 
 /** Checks that `offset` and `length` cover whole sectors. */
 export function assertSectorRange(offset: number, length: number, sectorSize: number, context: string): void {
