@@ -83,6 +83,16 @@ describe('runCampaign', () => {
     expect(summary.failures).toBeGreaterThan(10);
   });
 
+  it('catches nondeterminism in the values of a library event, which passing seeds never format', async () => {
+    const db = freshDb();
+    const summary = await runCampaign({ caseRef: fixture('leakySleep'), seeds: 200, workers: 1, profile: 'none', dbPath: db, cwd: REPO_ROOT, auditEvery: 8 });
+    const failures = read(db, (s) => s.listFailures());
+    expect(new Set(failures.map((f) => f.signature))).toEqual(new Set(['determinism_mismatch|-|DeterminismMismatch']));
+    // Every audited seed is caught: the rerun's sleep duration always differs from the first run's.
+    expect(summary.failures).toBe(failures.length);
+    expect(summary.failures).toBeGreaterThan(10);
+  });
+
   it('an interrupted and resumed campaign equals an uninterrupted one: same failures, no seed twice, none skipped', async () => {
     const whole = freshDb();
     const wholeRun = await runCampaign({ caseRef: fixture('slowTenth'), seeds: 600, workers: 2, profile: 'none', dbPath: whole, cwd: REPO_ROOT, minimize: false });
