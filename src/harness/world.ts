@@ -11,6 +11,8 @@ import { Incarnation } from './hosts/host-manager.js';
 import { createSimulation, type SimulationParts } from './simulation.js';
 import type { Simulation, SimulateOptions } from './simulation-types.js';
 
+const NO_HITS: readonly AssertionHit[] = Object.freeze([]);
+
 const BUGGIFY_DISABLED = eventFormat`buggify hook=${'hook'} rate=${'numerator'}/${'denominator'} roll=disabled fired=false`;
 const BUGGIFY = eventFormat`buggify hook=${'hook'} rate=${'numerator'}/${'denominator'} roll=${'roll'} fired=${'fired'}`;
 
@@ -127,6 +129,7 @@ export class World extends WorldCore {
 
   /** @internal The `sometimes` and `reachable` names this run hit. */
   get assertionHits(): readonly AssertionHit[] {
+    if (this.hits.size === 0) return NO_HITS; // most runs of most cases: no array to make
     return [...this.hits].map(([name, kind]) => ({ name, kind }));
   }
 
