@@ -62,8 +62,8 @@ export async function campaignBench(roundMs: number): Promise<string[]> {
   const lines = ['## search: campaigns (whole campaign wall time, pool start-up included)'];
   const scale = roundMs / 700;
   for (const [name, seeds] of [
-    ['replicated-register-swarm', Math.round(15_000 * scale)],
-    ['idempotency-bug', Math.round(300_000 * scale)],
+    ['replicated-register-swarm', Math.round(40_000 * scale)],
+    ['idempotency-bug', Math.round(600_000 * scale)],
   ] as const) {
     const inProcess = await inProcessSeedsPerSecond(name, Math.round(seeds / 2));
     const one = await campaignSeedsPerSecond(name, seeds, 1);
