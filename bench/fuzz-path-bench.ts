@@ -24,6 +24,7 @@ function rangeRates(caseRef: string, seeds: number, rounds: number): Promise<num
   return new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`bench worker for ${caseRef} exited (code ${code}) before it posted its figure`)));
   });
 }
 

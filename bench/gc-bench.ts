@@ -14,6 +14,7 @@ function gcShare(caseRef: string, profile: string, seeds: number): Promise<numbe
   return new Promise((resolve, reject) => {
     worker.once('message', (share: number) => resolve(share));
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`bench worker for ${caseRef} exited (code ${code}) before it posted its figure`)));
   });
 }
 

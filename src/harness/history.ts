@@ -60,74 +60,86 @@ export function createHistory<Input = unknown, Output = unknown>(env: Env): Hist
  * Classes, not object literals with getters: V8 gives every literal that defines an accessor a
  * hidden class of its own, allocated where the collector keeps long-lived objects, and that class
  * keeps the getter, and through it the whole world of its run, alive past every young-generation
- * collection until the next full one (a third of a campaign worker's time went to it).
+ * collection until the next full one (a third of a campaign worker's time went to it). State is
+ * in private fields and the methods are bound, so user code sees what the literals showed: the
+ * methods work detached (`.then(op.ok)`), and keys and JSON show only the public fields.
  */
 class WorldHistory<Input, Output> implements History<Input, Output> {
-  private readonly slots: Slot<Input, Output>[] = [];
+  readonly #env: Env;
+  readonly #slots: Slot<Input, Output>[] = [];
   /** The next call or return order. */
-  order = 0;
+  #order = 0;
 
-  constructor(readonly env: Env) {}
+  constructor(env: Env) {
+    this.#env = env;
+  }
 
-  invoke(client: number, input: Input): PendingOperation<Output> {
+  readonly invoke = (client: number, input: Input): PendingOperation<Output> => {
     if (!Number.isSafeInteger(client) || client < 0) throw new InvalidArgument(`history.invoke: client must be a non-negative integer, got ${describeValue(client)}`);
     const inputText = json(input, 'history.invoke: input');
     const slot: Slot<Input, Output> = {
-      id: this.slots.length,
+      id: this.#slots.length,
       client,
       input: JSON.parse(inputText) as Input, // a copy: what the caller changes later is not what was invoked
-      call: this.order++,
-      callNs: this.env.clock.now(),
+      call: this.#order++,
+      callNs: this.#env.clock.now(),
       output: undefined,
       return: Number.POSITIVE_INFINITY,
       returnNs: Number.POSITIVE_INFINITY,
       state: 'open',
     };
-    this.slots.push(slot);
-    this.env.record('history.invoke', { client, op: slot.id, input: inputText });
-    return new PendingSlot(this, slot);
-  }
+    this.#slots.push(slot);
+    this.#env.record('history.invoke', { client, op: slot.id, input: inputText });
+    return new PendingSlot(slot, this.#env, () => this.#order++);
+  };
 
   get operations(): RecordedOperation<Input, Output>[] {
-    return this.slots
+    return this.#slots
       .filter((slot) => slot.state !== 'failed')
       .map(({ id, client, input, output, call, callNs, return: ret, returnNs }) => ({ id, client, input, output, call, callNs, return: ret, returnNs }));
+  }
+
+  toJSON(): { operations: RecordedOperation<Input, Output>[] } {
+    return { operations: this.operations };
   }
 }
 
 class PendingSlot<Input, Output> implements PendingOperation<Output> {
-  constructor(
-    private readonly history: WorldHistory<Input, Output>,
-    private readonly slot: Slot<Input, Output>,
-  ) {}
+  readonly id: number;
+  readonly #slot: Slot<Input, Output>;
+  readonly #env: Env;
+  readonly #nextOrder: () => number;
 
-  get id(): number {
-    return this.slot.id;
+  constructor(slot: Slot<Input, Output>, env: Env, nextOrder: () => number) {
+    this.id = slot.id;
+    this.#slot = slot;
+    this.#env = env;
+    this.#nextOrder = nextOrder;
   }
 
-  ok(output?: Output): void {
+  readonly ok = (output?: Output): void => {
     // An operation with nothing to return (a write) completes with null: undefined means "unknown".
     const outputText = json(output === undefined ? null : output, 'history.ok: output');
-    this.complete('ok', 'ok');
-    const { slot, history } = this;
+    this.#complete('ok', 'ok');
+    const slot = this.#slot;
     slot.output = JSON.parse(outputText) as Output;
-    slot.return = history.order++;
-    slot.returnNs = history.env.clock.now();
-    history.env.record('history.ok', { op: slot.id, output: outputText });
-  }
+    slot.return = this.#nextOrder();
+    slot.returnNs = this.#env.clock.now();
+    this.#env.record('history.ok', { op: slot.id, output: outputText });
+  };
 
-  fail(): void {
-    this.complete('failed', 'fail');
-    this.history.env.record('history.fail', { op: this.slot.id });
-  }
+  readonly fail = (): void => {
+    this.#complete('failed', 'fail');
+    this.#env.record('history.fail', { op: this.id });
+  };
 
-  info(): void {
-    this.complete('unknown', 'info');
-    this.history.env.record('history.info', { op: this.slot.id });
-  }
+  readonly info = (): void => {
+    this.#complete('unknown', 'info');
+    this.#env.record('history.info', { op: this.id });
+  };
 
-  private complete(state: Slot<Input, Output>['state'], what: string): void {
-    const slot = this.slot;
+  #complete(state: Slot<Input, Output>['state'], what: string): void {
+    const slot = this.#slot;
     if (slot.state !== 'open') throw new WorldMisuse(`history: operation ${slot.id} was already completed (${slot.state}); ${what} again`);
     slot.state = state;
   }

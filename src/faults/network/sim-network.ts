@@ -13,8 +13,12 @@ const RANDOM_CLOG = eventFormat`network.clog from=${'from'} to=${'to'} until_ns=
 /** Most `receive()` calls finding nothing at one simulated instant before the run is stopped as a livelock. */
 const MAX_EMPTY_RECEIVES_PER_INSTANT = 100_000;
 
-/** What `receive` returns when nothing is in flight: one settled promise serves every such call. */
-const NOTHING_IN_FLIGHT: Promise<null> = Promise.resolve(null);
+/**
+ * The native promise statics, as the module found them: `receive` settles its promises exactly when
+ * the `async` function it replaces would, and that holds for native promises only (a program that
+ * swaps the global `Promise` must not move the world's continuations).
+ */
+const NativePromise = Promise;
 
 /** Default capacity of one directed path. */
 export const DEFAULT_PATH_CAPACITY = 64;
@@ -131,8 +135,9 @@ export class SimNetwork {
    * while the earliest is still in flight; `null` when nothing is in flight to `node`.
    *
    * Not an `async` function: most calls find their answer at once (a poll that finds nothing, or
-   * a packet already due), and a settled promise is all those need. It settles exactly when the
-   * `async` version's promise would, so every continuation runs where it always ran.
+   * a packet already due), and a settled native promise, fresh for each call, is all those need. It
+   * settles exactly when the `async` version's promise would, so every continuation runs where it
+   * always ran.
    */
   receive(node: number): Promise<Envelope<unknown> | null> {
     let polled: Envelope<unknown> | null | number;
@@ -141,11 +146,10 @@ export class SimNetwork {
       this.assertNode(node, 'receive');
       polled = this.poll(node);
     } catch (error) {
-      return Promise.reject(error);
+      return NativePromise.reject(error);
     }
-    if (polled === null) return NOTHING_IN_FLIGHT;
     if (typeof polled === 'number') return this.receiveAt(node, polled);
-    return Promise.resolve(polled);
+    return NativePromise.resolve(polled);
   }
 
   /** `receive` once the earliest packet for `node` is due at `atNs`, later than now. */

@@ -215,7 +215,7 @@ export function markNormalized(profile: FaultProfile): FaultProfile {
 
 /**
  * Rates read from text, by text: every seed of a swarm campaign reads its profile's rates, and
- * they come from a few thousand texts. Bounded; a rate is immutable, so sharing one is safe.
+ * they come from a few thousand texts. Bounded; the rates are frozen, so sharing one is safe.
  */
 const ratesByText = new Map<string, BuggifyRate>();
 const RATES_BY_TEXT_LIMIT = 16_384;
@@ -227,7 +227,7 @@ export function parseRate(value: unknown, context: string): BuggifyRate {
     if (known !== undefined) return known;
     const match = /^(\d+)\/(\d+)$/.exec(value);
     if (match === null) throw new InvalidRate(`${context}: expected a rate "n/d", got ${describeValue(value)}`);
-    const rate = BuggifyRate.from({ numerator: Number(match[1]), denominator: Number(match[2]) }, context);
+    const rate = Object.freeze(BuggifyRate.from({ numerator: Number(match[1]), denominator: Number(match[2]) }, context));
     if (ratesByText.size < RATES_BY_TEXT_LIMIT) ratesByText.set(value, rate);
     return rate;
   }

@@ -44,11 +44,14 @@ export function writeProfileAttributes(profile: FaultProfile, world: WorldCore):
   world.emitEvent(ORIGIN, profile.origin);
   const network = profile.network;
   for (const key in network) {
+    if (!Object.hasOwn(network, key)) continue; // a field, not something enumerable on Object.prototype
     const value = network[key as keyof typeof network];
     world.emitEvent(fieldFormat(networkFormats, 'net_', key, typeof value === 'number' ? 'uint' : 'string'), value);
   }
   const disk = profile.disk;
-  for (const key in disk) world.emitEvent(fieldFormat(diskFormats, 'disk_', key, 'string'), disk[key as keyof typeof disk]);
+  for (const key in disk) {
+    if (Object.hasOwn(disk, key)) world.emitEvent(fieldFormat(diskFormats, 'disk_', key, 'string'), disk[key as keyof typeof disk]);
+  }
   world.emitEvent(HOOK_ENABLE_PERCENT, profile.buggify.hookEnablePercent);
   world.emitEvent(HOOK_SALT, profile.buggify.hookSalt);
   const hooks = Object.entries(profile.buggify.hooks);

@@ -35,20 +35,29 @@ interface HostRecord {
   restartTimer: ScheduledTimer | undefined;
 }
 
-/** What `sim.host` returns (a class: a literal with getters costs a hidden class per host, see `createHistory`). */
+/**
+ * What `sim.host` returns. A class, not a literal with getters (a literal with getters costs a
+ * hidden class per host, see `createHistory`); its JSON is the literal's `{ id, incarnation, up }`.
+ */
 class HostHandle implements Host {
-  constructor(private readonly record: HostRecord) {}
+  readonly id: number;
+  readonly #record: HostRecord;
 
-  get id(): number {
-    return this.record.id;
+  constructor(record: HostRecord) {
+    this.id = record.id;
+    this.#record = record;
   }
 
   get incarnation(): number {
-    return this.record.incarnation.number;
+    return this.#record.incarnation.number;
   }
 
   get up(): boolean {
-    return this.record.up;
+    return this.#record.up;
+  }
+
+  toJSON(): { id: number; incarnation: number; up: boolean } {
+    return { id: this.id, incarnation: this.incarnation, up: this.up };
   }
 }
 

@@ -18,9 +18,11 @@ export function afterMicrotasks(callback: () => void): void {
  * `queueMicrotask` makes for every call (the scheduler queues one per timer it fires).
  */
 export function enqueueMicrotask(job: () => void): void {
-  void SETTLED.then(job);
+  void promiseThen.call(SETTLED, job);
 }
 
+/** Native, as the module found them: a program that patches `Promise.prototype.then` does not move the scheduler. */
+const promiseThen = Promise.prototype.then;
 const SETTLED = Promise.resolve();
 
 /** Resolves once the microtask queue has drained (see {@link afterMicrotasks}). */

@@ -30,14 +30,6 @@ export function assertEventName(name: string, context: string): void {
   remember(knownNames, name);
 }
 
-function assertFieldKey(key: string, context: string): void {
-  if (knownKeys.has(key)) return;
-  if (!FIELD_KEY.test(key)) {
-    throw new InvalidTraceRecord(`${context}: invalid field key ${describeValue(key)}: use lowercase letters, digits and "_"`);
-  }
-  remember(knownKeys, key);
-}
-
 /** Checks that `fields` is a plain object of fields. */
 export function assertFieldsObject(fields: unknown, context: string): asserts fields is TraceFields {
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
@@ -45,9 +37,20 @@ export function assertFieldsObject(fields: unknown, context: string): asserts fi
   }
 }
 
-/** Checks one field of a structured record: its key, and a value that has a trace form. */
-export function assertField(key: string, value: TraceValue, context: string): void {
-  assertFieldKey(key, context);
+/** Checks a field key: lowercase letters, digits and `_`. */
+export function assertFieldKey(key: string, context: string): void {
+  if (knownKeys.has(key)) return;
+  if (!FIELD_KEY.test(key)) {
+    throw new InvalidTraceRecord(`${context}: invalid field key ${describeValue(key)}: use lowercase letters, digits and "_"`);
+  }
+  remember(knownKeys, key);
+}
+
+/**
+ * Checks the value of field `key` (whose key was checked first, before the value was read: a
+ * getter never runs for a field that is refused anyway): a value that has a trace form.
+ */
+export function assertFieldValue(key: string, value: TraceValue, context: string): void {
   switch (typeof value) {
     case 'string':
       if (value.length === 0) throw new InvalidTraceRecord(`${context}: field ${key} is empty text; trace values are non-empty`);
@@ -64,14 +67,14 @@ export function assertField(key: string, value: TraceValue, context: string): vo
   }
 }
 
-/** The trace form of a value {@link assertField} accepted: text percent-encoded, the rest as `String` writes it. */
+/** The trace form of a value {@link assertFieldValue} accepted: text percent-encoded, the rest as `String` writes it. */
 export function traceValueText(value: TraceValue): string {
   return typeof value === 'string' ? encodeTraceText(value) : String(value);
 }
 
 /** The trace form of one structured value (text percent-encoded). */
 export function formatTraceValue(value: TraceValue, key: string, context: string): string {
-  assertField(key, value, context);
+  assertFieldValue(key, value, context);
   return traceValueText(value);
 }
 
@@ -79,7 +82,10 @@ export function formatTraceValue(value: TraceValue, key: string, context: string
 export function formatStructuredFields(fields: TraceFields, context: string): string {
   assertFieldsObject(fields, context);
   let out = '';
-  for (const key in fields) out += ` ${key}=${formatTraceValue(fields[key] as TraceValue, key, context)}`;
+  for (const key in fields) {
+    assertFieldKey(key, context);
+    out += ` ${key}=${formatTraceValue(fields[key] as TraceValue, key, context)}`;
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { EventLimitExceeded } from '../errors.js';
 import type { EventFormat, EventValue } from './event-format.js';
-import { assertEventName, assertField, assertFieldsObject, traceValueText, validateRawRecord, type TraceFields, type TraceValue } from './record-format.js';
+import { assertEventName, assertFieldKey, assertFieldValue, assertFieldsObject, traceValueText, validateRawRecord, type TraceFields, type TraceValue } from './record-format.js';
 
 /** The first line of every trace. */
 export const TRACE_HEADER = 'marionette.trace format=text version=0';
@@ -25,7 +25,8 @@ export class Trace {
   /**
    * @param maxEvents the most events this trace accepts; more is a runaway run.
    * @param observer sees every event body right after it is written (guided search derives a
-   *   run's coverage from it); absent on the plain fuzz path, which then writes no body at all.
+   *   run's coverage from it); absent on the plain fuzz path, which then formats no event it
+   *   has a format or fields for.
    */
   constructor(
     readonly maxEvents: number,
@@ -110,8 +111,9 @@ function checkedFields(fields: TraceFields, context: string): (string | TraceVal
   assertFieldsObject(fields, context);
   const pairs: (string | TraceValue)[] = [];
   for (const key in fields) {
+    assertFieldKey(key, context); // before the value is read: a getter of a refused field never runs
     const value = fields[key] as TraceValue;
-    assertField(key, value, context);
+    assertFieldValue(key, value, context);
     pairs.push(key, value);
   }
   return pairs;
