@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { enqueueMicrotask } from './_internals/after-microtasks.js';
+import { afterEachDrain } from './_internals/after-microtasks.js';
 import { TimerQueue, type Timer, type TimerOwner } from './_internals/timer-queue.js';
 import type { ChoiceSource } from './choice-source.js';
 import { ClockOverflow, EventLimitExceeded, InvalidArgument, OwnerStopped, StepLimitExceeded, WorldMisuse, describeValue } from './errors.js';
@@ -387,13 +387,8 @@ export class WorldCore {
   private arm(): void {
     if (this.pumpArmed || this.closed) return;
     this.pumpArmed = true;
-    enqueueMicrotask(this.afterDrain);
+    this.drainThenPump();
   }
-
-  /** Queued as a microtask: `onDrained` then runs once the microtask queue is empty (see `afterMicrotasks`). */
-  private readonly afterDrain = (): void => {
-    process.nextTick(this.onDrained);
-  };
 
   private readonly onDrained = (): void => {
     this.pumpArmed = false;
@@ -428,6 +423,9 @@ export class WorldCore {
     this.idleRechecks = 0;
     for (const onIdle of [...this.idleWatchers]) onIdle();
   };
+
+  /** Calls `onDrained` once the microtask queue has drained (made once: the pump arms once per timer). */
+  private readonly drainThenPump = afterEachDrain(this.onDrained);
 
   private fire(timer: Timer): void {
     // Its owner may have stopped at this very instant (a host crash rolled at the tick boundary).

@@ -9,15 +9,27 @@
  * this depends on real time, which is what keeps stall detection deterministic.
  */
 export function afterMicrotasks(callback: () => void): void {
-  enqueueMicrotask(() => process.nextTick(callback));
+  afterEachDrain(callback)();
+}
+
+/**
+ * {@link afterMicrotasks} made once for a caller that waits for drains again and again (the
+ * scheduler, once per timer it fires): each call of the returned function calls `callback` once
+ * the microtask queue has drained, and allocates nothing of its own.
+ */
+export function afterEachDrain(callback: () => void): () => void {
+  const hop = (): void => {
+    process.nextTick(callback);
+  };
+  return () => enqueueMicrotask(hop);
 }
 
 /**
  * Queues `job` as a microtask. A reaction to a settled promise takes the same place in the one
  * microtask queue as `queueMicrotask`, without the async resource and bound function Node's
- * `queueMicrotask` makes for every call (the scheduler queues one per timer it fires).
+ * `queueMicrotask` makes for every call.
  */
-export function enqueueMicrotask(job: () => void): void {
+function enqueueMicrotask(job: () => void): void {
   void promiseThen.call(SETTLED, job);
 }
 
