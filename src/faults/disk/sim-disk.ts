@@ -10,6 +10,7 @@ import { eventFormat, type EventFormat } from '../../kernel/trace/event-format.j
 const DISK_WRITE = eventFormat`disk.write op=${'op'} path=${'path'} offset=${'offset'} len=${'len'} status=${'status'} latency_ns=${'latencyNs'}`;
 const DISK_READ = eventFormat`disk.read op=${'op'} path=${'path'} offset=${'offset'} len=${'len'} status=${'status'} latency_ns=${'latencyNs'}`;
 const DISK_SYNC = eventFormat`disk.sync op=${'op'} path=${'path'} status=ok committed_writes=${'committedWrites'} latency_ns=${'latencyNs'}`;
+const DISK_SYNC_CRASHED = eventFormat`disk.sync op=${'op'} path=${'path'} status=crashed latency_ns=0`;
 const DISK_FAULT = eventFormat`disk.fault op=${'op'} path=${'path'} kind=${'kind'} rate=${'numerator'}/${'denominator'} roll=${'roll'} fired=${'fired'}`;
 
 /** The hot event formats of one disk: a host's disk tags each of its events with ` host=N`. */
@@ -17,6 +18,7 @@ interface DiskFormats {
   readonly write: EventFormat;
   readonly read: EventFormat;
   readonly sync: EventFormat;
+  readonly syncCrashed: EventFormat;
   readonly fault: EventFormat;
 }
 
@@ -25,7 +27,13 @@ const formatsByTag = new Map<string, DiskFormats>();
 function diskFormats(tag: string): DiskFormats {
   let formats = formatsByTag.get(tag);
   if (formats === undefined) {
-    formats = { write: DISK_WRITE.withFixedFields(tag), read: DISK_READ.withFixedFields(tag), sync: DISK_SYNC.withFixedFields(tag), fault: DISK_FAULT.withFixedFields(tag) };
+    formats = {
+      write: DISK_WRITE.withFixedFields(tag),
+      read: DISK_READ.withFixedFields(tag),
+      sync: DISK_SYNC.withFixedFields(tag),
+      syncCrashed: DISK_SYNC_CRASHED.withFixedFields(tag),
+      fault: DISK_FAULT.withFixedFields(tag),
+    };
     formatsByTag.set(tag, formats);
   }
   return formats;
@@ -106,7 +114,10 @@ export class SimDisk implements Disk {
     assertBytes(bytes, 'disk.write');
     assertSectorRange(offset, bytes.length, this.sectorSize, 'disk.write');
     const op = this.nextOp++;
-    if (this.crashed) return this.rejectCrashed(`disk.write${this.tag} op=${op} path=${path} offset=${offset} len=${bytes.length}`, 'write', path);
+    if (this.crashed) {
+      this.world.emitEvent(this.formats.write, op, path, offset, bytes.length, 'crashed', 0);
+      return rejectCrashed('write', path);
+    }
     const failed = this.roll(this.faults.writeErrorRate, op, path, 'write_error');
     if (!failed) {
       const copy = bytes.slice();
@@ -124,7 +135,10 @@ export class SimDisk implements Disk {
     assertLogicalPath(path, 'disk.read');
     assertSectorRange(offset, length, this.sectorSize, 'disk.read');
     const op = this.nextOp++;
-    if (this.crashed) return this.rejectCrashed(`disk.read${this.tag} op=${op} path=${path} offset=${offset} len=${length}`, 'read', path);
+    if (this.crashed) {
+      this.world.emitEvent(this.formats.read, op, path, offset, length, 'crashed', 0);
+      return rejectCrashed('read', path);
+    }
     const failed = this.roll(this.faults.readErrorRate, op, path, 'read_error');
     let data: Uint8Array | undefined;
     if (!failed) {
@@ -144,7 +158,10 @@ export class SimDisk implements Disk {
     const { path } = request ?? ({} as { path: string });
     assertLogicalPath(path, 'disk.sync');
     const op = this.nextOp++;
-    if (this.crashed) return this.rejectCrashed(`disk.sync${this.tag} op=${op} path=${path}`, 'sync', path);
+    if (this.crashed) {
+      this.world.emitEvent(this.formats.syncCrashed, op, path);
+      return rejectCrashed('sync', path);
+    }
     const committed = this.pending.filter((write) => write.path === path);
     if (committed.length > 0) {
       const file = this.file(path);
@@ -298,10 +315,6 @@ export class SimDisk implements Disk {
     });
   }
 
-  private rejectCrashed<T>(head: string, operation: string, path: string): Promise<T> {
-    this.world.emit(`${head} status=crashed latency_ns=0`);
-    return Promise.reject(new DiskCrashed(`disk.${operation}: the disk is crashed (${path}); restart it first`));
-  }
 
   private emitFaults(): void {
     const f = this.faults;
@@ -324,4 +337,9 @@ export function checkDiskFaults(faults: Readonly<Record<keyof DiskFaults, unknow
     crashLostWriteRate: rate('crashLostWriteRate'),
     crashTornWriteRate: rate('crashTornWriteRate'),
   };
+}
+
+/** What an operation on a crashed disk returns (its event is already written). */
+function rejectCrashed<T>(operation: string, path: string): Promise<T> {
+  return Promise.reject(new DiskCrashed(`disk.${operation}: the disk is crashed (${path}); restart it first`));
 }
