@@ -1,6 +1,5 @@
 /** Search figures: campaign throughput against the in-process loop, coordinator memory, minimization. */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveProfile } from '../src/index.js';
@@ -9,7 +8,7 @@ import { runOnce } from '../src/harness/run-once.js';
 import { runCampaign } from '../src/search/campaign/run-campaign.js';
 import { minimizeFailure } from '../src/search/minimize/minimize-failure.js';
 import runWorkerTask from '../workers/seed-range-worker.js';
-import { formatRate } from './measure.js';
+import { formatRate, workerResult } from './measure.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'marionette-bench-'));
 let dbCount = 0;
@@ -42,13 +41,7 @@ async function rawThreadsSeedsPerSecond(caseRef: string, seeds: number, threads:
   const share = Math.ceil(seeds / threads);
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: threads }, (_, i) =>
-      new Promise((resolve, reject) => {
-        const worker = new Worker(new URL('./raw-threads.js', import.meta.url), { workerData: { caseRef, cwd: process.cwd(), firstSeed: i * share, count: share } });
-        worker.once('message', resolve);
-        worker.once('error', reject);
-      }),
-    ),
+    Array.from({ length: threads }, (_, i) => workerResult('./raw-threads.js', { workerData: { caseRef, cwd: process.cwd(), firstSeed: i * share, count: share } })),
   );
   return ((share * threads) / (performance.now() - start)) * 1000;
 }

@@ -4,12 +4,11 @@
  * cases the issue names on the worker's own range task (one worker's work, no pool), each in a
  * worker thread of its own. GC share and 2-worker scaling are in the GC and campaign sections.
  */
-import { Worker } from 'node:worker_threads';
 import { findBuiltinCase } from '../src/examples/registry.js';
 import { runOnce } from '../src/harness/run-once.js';
 import { NONE_PROFILE } from '../src/index.js';
 import { bareTracedRetryQueue } from './bare-traced.js';
-import { formatRate, median, sideBySide } from './measure.js';
+import { formatRate, median, sideBySide, workerResult } from './measure.js';
 
 /**
  * Seeds per second before issue 12: commit 5d7e630 on this 2-core machine, measured as below (a
@@ -20,12 +19,7 @@ const BEFORE = { 'replicated-register-swarm': 2_430, 'kv-store-swarm': 21_400 } 
 
 /** Per-round seeds per second of the range task on `caseRef` in a worker thread. */
 function rangeRates(caseRef: string, seeds: number, rounds: number): Promise<number[]> {
-  const worker = new Worker(new URL('./range-rate-worker.js', import.meta.url), { workerData: { caseRef, cwd: process.cwd(), seeds, rounds } });
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`bench worker for ${caseRef} exited (code ${code}) before it posted its figure`)));
-  });
+  return workerResult('./range-rate-worker.js', { workerData: { caseRef, cwd: process.cwd(), seeds, rounds } });
 }
 
 export async function fuzzPathBench(roundMs: number): Promise<string[]> {

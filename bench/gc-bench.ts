@@ -3,18 +3,13 @@
  * CPU profile of the worker's own range task, run in a worker thread with the pool's resource
  * limits (a campaign worker's heap, not the bench's main thread).
  */
-import { Worker } from 'node:worker_threads';
 import { DEFAULT_WORKER_MEMORY_MB } from '../src/search/campaign/run-campaign.js';
+import { workerResult } from './measure.js';
 
 function gcShare(caseRef: string, profile: string, seeds: number): Promise<number> {
-  const worker = new Worker(new URL('./gc-worker.js', import.meta.url), {
+  return workerResult('./gc-worker.js', {
     workerData: { caseRef, cwd: process.cwd(), profile, seeds },
     resourceLimits: { maxOldGenerationSizeMb: DEFAULT_WORKER_MEMORY_MB },
-  });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (share: number) => resolve(share));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`bench worker for ${caseRef} exited (code ${code}) before it posted its figure`)));
   });
 }
 

@@ -1,4 +1,18 @@
 /** Small measuring helpers: every figure is operations per second of wall time. */
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * Runs the bench worker script `file` (next to this module) and resolves with the one message it
+ * posts; rejects when it fails or exits without posting.
+ */
+export function workerResult<T>(file: string, options: WorkerOptions): Promise<T> {
+  const worker = new Worker(new URL(file, import.meta.url), options);
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`bench worker ${file} exited (code ${code}) before it posted its figure`)));
+  });
+}
 
 /** Runs `op(i)` for about `durationMs` after a warm-up; returns operations per second. */
 export async function opsPerSecond(op: (i: number) => unknown, durationMs: number): Promise<number> {
