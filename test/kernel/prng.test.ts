@@ -131,3 +131,10 @@ describe('Prng', () => {
     expect(max).toBeLessThan(TWO_32);
   });
 });
+
+describe('fnv1a', () => {
+  it('gives the published 32-bit FNV-1a values on ASCII (one code unit per byte)', async () => {
+    const { fnv1a } = await import('../../src/kernel/prng.js');
+    expect([fnv1a(''), fnv1a('a'), fnv1a('foobar')]).toEqual([0x811c9dc5, 0xe40c292c, 0xbf9cf968]);
+  });
+});

@@ -1,5 +1,5 @@
 import type { ChoiceSource } from '../../kernel/choice-source.js';
-import { fmix32 } from '../../kernel/prng.js';
+import { fmix32, fnv1a } from '../../kernel/prng.js';
 import type { BuggifyProfile } from './fault-profile.js';
 
 /** Decides once per run whether a BUGGIFY hook is enabled (swarm testing, FoundationDB style). */
@@ -22,14 +22,4 @@ export function hookPolicy(profile: BuggifyProfile): BuggifyHookPolicy | undefin
       return fmix32(fnv1a(hook) ^ profile.hookSalt) % 100 < profile.hookEnablePercent;
     },
   };
-}
-
-/** 32-bit FNV-1a over the UTF-16 code units of `text`. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

@@ -1,5 +1,6 @@
 import { InvalidArgument, describeValue } from '../../kernel/errors.js';
 import { decodeTraceText } from '../../kernel/trace/escape.js';
+import { fnv1a } from '../../kernel/prng.js';
 
 /**
  * Characters XML 1.0 cannot hold at all, not even as character references: C0 controls other
@@ -83,12 +84,7 @@ export function truncate(text: string, max: number): string {
  * for distinct traces.
  */
 export function contentId(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
+  return fnv1a(text).toString(16).padStart(8, '0');
 }
 
 /** Checks an optional count option: a non-negative safe integer. */
