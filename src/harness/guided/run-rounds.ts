@@ -1,6 +1,7 @@
 import type { Case } from '../define-case.js';
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
 import type { CorpusEntry } from './corpus-entry.js';
+import { fitCorpus } from './corpus.js';
 import { LANE_RUNS, ROUND_RUNS, runLane, type LaneRun } from './run-lane.js';
 
 /** Options of {@link runGuidedInProcess}. */
@@ -32,13 +33,15 @@ export async function runGuidedInProcess(c: Case, options: GuidedRunOptions): Pr
   for (let roundStart = 0; roundStart < options.seeds; roundStart += ROUND_RUNS) {
     const found: CorpusEntry[] = [];
     const roundEnd = Math.min(options.seeds, roundStart + ROUND_RUNS);
+    // What a campaign's coordinator sends its lanes: the corpus so far, fitted to the limits.
+    const snapshot = fitCorpus(corpus);
     for (let laneStart = roundStart; laneStart < roundEnd; laneStart += LANE_RUNS) {
       const lane = await runLane(c, {
         firstSeed: options.firstSeed + BigInt(laneStart),
         firstOffset: laneStart,
         count: Math.min(LANE_RUNS, roundEnd - laneStart),
         profile: options.profile,
-        corpus,
+        corpus: snapshot,
         onRun: options.onRun,
       });
       runs += lane.runs;

@@ -493,10 +493,22 @@ class CampaignSession {
     this.completedInRound.set(round, (this.completedInRound.get(round) ?? 0) + count);
   }
 
-  /** The corpus a lane of `round` starts from: every entry of the rounds before it. */
+  /**
+   * The corpus a lane of `round` starts from: every entry of the rounds before it, fitted to the
+   * limits. The snapshot of a later round extends the one before it by the rounds in between:
+   * fitting keeps entries greedily in offset order, so fitting the fitted earlier snapshot and the
+   * new entries keeps exactly what fitting them all would, without reading the corpus again.
+   */
   private corpusOfRound(round: number): readonly CorpusEntry[] {
-    if (this.snapshot?.round !== round) this.snapshot = { round, entries: fitCorpus(this.store.corpusBefore(this.campaign.id, round * ROUND_RUNS)) };
-    return this.snapshot.entries;
+    const previous = this.snapshot;
+    if (previous?.round === round) return previous.entries;
+    const endOffset = round * ROUND_RUNS;
+    const entries =
+      previous === undefined || previous.round > round
+        ? fitCorpus(this.store.corpusBefore(this.campaign.id, endOffset))
+        : fitCorpus([...previous.entries, ...this.store.corpusBefore(this.campaign.id, endOffset, previous.round * ROUND_RUNS)]);
+    this.snapshot = { round, entries };
+    return entries;
   }
 
   /** Seeds per batch: about TARGET_BATCH_MS of work, smaller near the end so every worker finishes together. */

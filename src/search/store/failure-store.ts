@@ -598,11 +598,11 @@ export class FailureStore {
     };
   }
 
-  /** The corpus entries of a guided campaign found at offsets below `endOffset`, in offset order. */
-  corpusBefore(campaignId: number, endOffset: number): CorpusEntry[] {
+  /** The corpus entries of a guided campaign found at offsets in `[startOffset, endOffset)`, in offset order. */
+  corpusBefore(campaignId: number, endOffset: number, startOffset = 0): CorpusEntry[] {
     const rows = this.db
-      .prepare('SELECT seed_offset, profile, choices, points FROM corpus WHERE campaign_id = ? AND seed_offset < ? ORDER BY seed_offset')
-      .all(campaignId, endOffset) as { seed_offset: number; profile: string; choices: Buffer; points: string }[];
+      .prepare('SELECT seed_offset, profile, choices, points FROM corpus WHERE campaign_id = ? AND seed_offset >= ? AND seed_offset < ? ORDER BY seed_offset')
+      .all(campaignId, startOffset, endOffset) as { seed_offset: number; profile: string; choices: Buffer; points: string }[];
     return rows.map((row) => ({
       offset: row.seed_offset,
       profile: JSON.parse(row.profile),
