@@ -17,7 +17,7 @@ import { BUILTIN_CASES } from '../src/examples/registry.js';
 import { loadCase } from '../src/search/load-case.js';
 import { registerNamedCases } from '../src/search/named-cases.js';
 import { minimizeFailure } from '../src/search/minimize/minimize-failure.js';
-import { failureFromReport, type NewFailure } from '../src/search/store/failure-store.js';
+import { failureFromReport, failureOfLostRun, foundByArtifact, type NewFailure } from '../src/search/store/failure-store.js';
 import { TapeChoices } from '../src/kernel/choice-tape.js';
 import type { RunOutcome } from '../src/harness/run-once.js';
 import type { FaultProfile } from '../src/faults/profiles/fault-profile.js';
@@ -57,41 +57,28 @@ export function isAudited(seed: bigint, auditEvery: number): boolean {
   return fmix32(Number(seed & 0xffffffffn) ^ fmix32(Number(seed >> 32n) ^ 0x41554454)) % auditEvery === 0;
 }
 
-async function runRange(task: RangeTask): Promise<RangeResult> {
-  try {
-    return await runSeeds(task);
-  } catch (error) {
-    return { kind: 'range-error', message: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-async function runSeeds(task: RangeTask): Promise<RangeDone> {
-  const started = performance.now();
-  const c = await caseFor(task.caseRef, task.cwd);
-  const progress = new Int32Array(task.progress);
-  const recorder = new RangeRecorder(c, task);
-  const first = BigInt(task.firstSeed);
-  const profileInput = profileInputOf(task);
-  const tape = task.choices;
-  const stride = BigInt(task.seedStride ?? 1);
-  for (let i = 0; i < task.count; i++) {
-    Atomics.store(progress, PROGRESS_SEED_INDEX, i);
-    const seed = first + stride * BigInt(i);
-    const profile = resolveProfile(profileInput, seed);
-    const outcome = await runOnce(c, { seed, profile, choices: tape === undefined ? undefined : new TapeChoices(tape), captureStacks: false });
-    await recorder.record(task.firstOffset + i, seed, profile, tape ?? null, outcome);
-  }
-  Atomics.store(progress, PROGRESS_SEED_INDEX, task.count);
-  return { kind: 'range', seedsRun: task.count, failures: recorder.failures, elapsedMs: performance.now() - started, coverage: recorder.coverage() };
+/** A range of seeds, each run in a fresh world. */
+function runRange(task: RangeTask): Promise<RangeResult> {
+  return recordedRun(task, async (c, recorder, progress) => {
+    const first = BigInt(task.firstSeed);
+    const profileInput = profileInputOf(task);
+    const tape = task.choices;
+    const stride = BigInt(task.seedStride ?? 1);
+    for (let i = 0; i < task.count; i++) {
+      Atomics.store(progress, PROGRESS_SEED_INDEX, i);
+      const seed = first + stride * BigInt(i);
+      const profile = resolveProfile(profileInput, seed);
+      const outcome = await runOnce(c, { seed, profile, choices: tape === undefined ? undefined : new TapeChoices(tape), captureStacks: false });
+      const recording = recorder.record(task.firstOffset + i, seed, profile, tape ?? null, outcome);
+      if (recording !== undefined) await recording; // a passing seed that is not audited waits for nothing
+    }
+    return { seedsRun: task.count };
+  });
 }
 
 /** A lane of a guided campaign (see `runLane`): the runs, recorded exactly as an unguided range records its seeds. */
-async function runGuided(task: GuidedRangeTask): Promise<RangeResult> {
-  try {
-    const started = performance.now();
-    const c = await caseFor(task.caseRef, task.cwd);
-    const progress = new Int32Array(task.progress);
-    const recorder = new RangeRecorder(c, task);
+function runGuided(task: GuidedRangeTask): Promise<RangeResult> {
+  return recordedRun(task, async (c, recorder, progress) => {
     const skipped = new Map(task.skip.map((run) => [run.offset, run]));
     const lane = await runLane(c, {
       firstSeed: BigInt(task.firstSeed),
@@ -107,15 +94,26 @@ async function runGuided(task: GuidedRangeTask): Promise<RangeResult> {
         recorder.recordSkipped(run.offset, run.seed, run.profile, run.choices, skipped.get(run.offset)!);
       },
     });
+    return { seedsRun: lane.runs, guided: { mutationRuns: lane.mutationRuns, entries: lane.entries } };
+  });
+}
+
+/**
+ * What a range and a lane share: the case, the progress slot, the recorder and the result they
+ * report (an error of the task itself comes back as `range-error`).
+ */
+async function recordedRun(
+  task: RangeTask | GuidedRangeTask,
+  runs: (c: Case, recorder: RangeRecorder, progress: Int32Array) => Promise<Pick<RangeDone, 'seedsRun' | 'guided'>>,
+): Promise<RangeResult> {
+  try {
+    const started = performance.now();
+    const c = await caseFor(task.caseRef, task.cwd);
+    const progress = new Int32Array(task.progress);
+    const recorder = new RangeRecorder(c, task);
+    const ran = await runs(c, recorder, progress);
     Atomics.store(progress, PROGRESS_SEED_INDEX, task.count);
-    return {
-      kind: 'range',
-      seedsRun: lane.runs,
-      failures: recorder.failures,
-      elapsedMs: performance.now() - started,
-      coverage: recorder.coverage(),
-      guided: { mutationRuns: lane.mutationRuns, entries: lane.entries },
-    };
+    return { kind: 'range', ...ran, failures: recorder.failures, elapsedMs: performance.now() - started, coverage: recorder.coverage() };
   } catch (error) {
     return { kind: 'range-error', message: error instanceof Error ? error.message : String(error) };
   }
@@ -140,15 +138,20 @@ class RangeRecorder {
    * Records one run: `choices` is the tape of a run mutated by guided search (null for a run of
    * the seed's own generator), which the failure keeps as its artifact.
    */
-  async record(offset: number, seed: bigint, profile: FaultProfile, choices: readonly number[] | null, outcome: RunOutcome): Promise<void> {
+  record(offset: number, seed: bigint, profile: FaultProfile, choices: readonly number[] | null, outcome: RunOutcome): Promise<void> | undefined {
     for (const hit of outcome.assertionHits) {
       const counted = this.counts.get(hit.name);
       this.counts.set(hit.name, { name: hit.name, kind: hit.kind, runs: (counted?.runs ?? 0) + 1, firstOffset: counted?.firstOffset ?? offset });
     }
-    if (outcome.failure === undefined && !isAudited(seed, this.task.auditEvery)) return;
+    if (outcome.failure === undefined && !isAudited(seed, this.task.auditEvery)) return undefined;
+    return this.recordFailureOrAudit(offset, seed, profile, choices, outcome);
+  }
+
+  /** A failing run (its report, or a count past `keepTraces`), or an audited one (run again and compared). */
+  private async recordFailureOrAudit(offset: number, seed: bigint, profile: FaultProfile, choices: readonly number[] | null, outcome: RunOutcome): Promise<void> {
     const tape = () => (choices === null ? undefined : new TapeChoices(choices));
     const hash = traceHash(outcome.trace);
-    const base = { seed: formatSeed(seed), seedOffset: offset, profile: JSON.stringify(profile), foundBy: artifactOf(seed, profile, choices) };
+    const base = { seed: formatSeed(seed), seedOffset: offset, profile: JSON.stringify(profile), foundBy: foundByArtifact(formatSeed(seed), profile, choices) };
     if (outcome.failure === undefined) {
       const again = await runOnce(this.c, { seed, profile, choices: tape(), captureStacks: false });
       if (again.trace !== outcome.trace) {
@@ -190,21 +193,7 @@ class RangeRecorder {
 
   /** Records a run of a lane that ran away or crashed a worker before, as the failure it was. */
   recordSkipped(offset: number, seed: bigint, profile: FaultProfile, choices: readonly number[] | null, skipped: SkippedRun): void {
-    this.failures.push({
-      seed: formatSeed(seed),
-      seedOffset: offset,
-      profile: JSON.stringify(profile),
-      foundBy: artifactOf(seed, profile, choices),
-      kind: skipped.kind,
-      signature: failureSignature(skipped.kind, undefined, skipped.errorName),
-      phase: null,
-      checkName: null,
-      errorName: skipped.errorName,
-      errorMessage: skipped.errorMessage,
-      trace: null,
-      traceHash: null,
-      eventCount: null,
-    });
+    this.failures.push(failureOfLostRun(skipped, seed, offset, profile, foundByArtifact(formatSeed(seed), profile, choices)));
   }
 
   coverage(): CoverageCount[] {
@@ -215,11 +204,6 @@ class RangeRecorder {
 /** A task's profile as `resolveProfile` takes it: a named profile, or the object normalized. */
 function profileInputOf(task: Pick<RangeTask, 'profile'>): 'none' | 'smoke' | 'swarm' | FaultProfile {
   return typeof task.profile === 'string' ? (task.profile as 'none' | 'smoke' | 'swarm') : normalizeProfile(task.profile);
-}
-
-/** The `{ seed, profile, choices }` artifact of a run from a mutated tape (null for a fresh seed). */
-function artifactOf(seed: bigint, profile: FaultProfile, choices: readonly number[] | null): string | null {
-  return choices === null ? null : JSON.stringify({ seed: formatSeed(seed), profile, choices });
 }
 
 /** A `determinism_mismatch` row for a seed whose runs disagreed. */

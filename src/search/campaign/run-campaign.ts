@@ -1,7 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { Piscina } from 'piscina';
 import { MarionetteError } from '../../kernel/errors.js';
-import { failureSignature } from '../../harness/failure.js';
 import { formatSeed, SEED_MAX } from '../../kernel/parse-seed.js';
 import type { ProfileInput } from '../../faults/profiles/fault-profile.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
@@ -11,7 +10,7 @@ import { seedRangeWorkerUrl } from '../package-root.js';
 import { resumeCommand } from './resume-command.js';
 import { isMinimizable } from '../minimize/minimize-failure.js';
 import { buildIdentity } from '../store/build-identity.js';
-import { seedAt, type CoverageRow, FailureStore, type BugRow, type CampaignRow, type GuidedFigures, type NewFailure } from '../store/failure-store.js';
+import { failureOfLostRun, foundByChoices, seedAt, type CoverageRow, FailureStore, type BugRow, type CampaignRow, type GuidedFigures } from '../store/failure-store.js';
 import type { CorpusEntry } from '../../harness/guided/corpus-entry.js';
 import { LANE_RUNS, ROUND_RUNS } from '../../harness/guided/run-lane.js';
 import { fitCorpus } from '../../harness/guided/corpus.js';
@@ -688,25 +687,12 @@ class CampaignSession {
   }
 
   /** Records a failure of one seed that no worker could report (timeout, crash) as its own one-seed range. */
-  private recordSeedFailure({ offset, kind, errorName, errorMessage }: SkippedRun): void {
-    const seed = seedAt(this.campaign, offset);
-    const failure: NewFailure = {
-      seed: formatSeed(seed),
-      seedOffset: offset,
-      profile: JSON.stringify(resolveProfile(this.profile, seed)),
-      kind,
-      signature: failureSignature(kind, undefined, errorName),
-      phase: null,
-      checkName: null,
-      errorName,
-      errorMessage,
-      trace: null,
-      traceHash: null,
-      eventCount: null,
-    };
+  private recordSeedFailure(skip: SkippedRun): void {
+    const seed = seedAt(this.campaign, skip.offset);
+    const failure = failureOfLostRun(skip, seed, skip.offset, resolveProfile(this.profile, seed));
     this.sessionSeeds += 1;
     this.store.recordBatch(this.campaign.id, {
-      range: { firstOffset: offset, count: 1 },
+      range: { firstOffset: skip.offset, count: 1 },
       failures: [failure],
       activeMsDelta: this.sinceLastRecord(),
       dispatchedEnd: this.plan.frontier,
@@ -748,7 +734,7 @@ class CampaignSession {
       profile: JSON.parse(failure.profile),
       maxRuns: this.options.minimizeMaxRuns ?? 2000,
       maxMs,
-      choices: failure.foundBy === null ? undefined : (JSON.parse(failure.foundBy) as { choices: number[] }).choices,
+      choices: foundByChoices(failure),
     };
     this.minimizations.add(controller);
     const limit = setTimeout(() => controller.abort(), Math.min(MAX_TIMER_MS, maxMs + this.campaign.seedTimeoutMs));

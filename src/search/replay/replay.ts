@@ -11,7 +11,7 @@ import { loadCase } from '../load-case.js';
 import { replayMinimized, type MinimizedArtifact } from '../minimize/minimize-failure.js';
 import { seedRangeWorkerUrl } from '../package-root.js';
 import { buildIdentity, describeBuildDifference } from '../store/build-identity.js';
-import type { FailureRow, FailureStore } from '../store/failure-store.js';
+import { foundByChoices, type FailureRow, type FailureStore } from '../store/failure-store.js';
 
 /** What a replay found: the stored trace again, another trace, or no failure at all. */
 export type ReplayStatus = 'reproduced' | 'different-trace' | 'no-longer-fails';
@@ -76,11 +76,9 @@ export async function replayFailure(store: FailureStore, failureId: number, opti
           (kept === undefined || kept === null ? '' : `; replay failure #${kept} of the same bug instead`),
       );
     }
-    const artifact = JSON.parse(failure.foundBy) as MinimizedArtifact;
-    const report = await runCase(c, { seed: BigInt(artifact.seed), profile: artifact.profile, choices: artifact.choices, caseRef: failure.caseRef });
-    return judge({ failure, minimized: false, buildWarning, signature: report.signature ?? null, trace: report.trace, eventCount: report.eventCount, storedHash: failure.traceHash });
   }
-  const report = await runCase(c, { seed: BigInt(failure.seed), profile: JSON.parse(failure.profile) as ProfileInput, caseRef: failure.caseRef });
+  // A failure from a mutated tape runs its tape (its artifact's seed and profile are the row's own).
+  const report = await runCase(c, { seed: BigInt(failure.seed), profile: JSON.parse(failure.profile) as ProfileInput, choices: foundByChoices(failure), caseRef: failure.caseRef });
   return judge({ failure, minimized: false, buildWarning, signature: report.signature ?? null, trace: report.trace, eventCount: report.eventCount, storedHash: failure.traceHash });
 }
 
@@ -206,7 +204,7 @@ async function replayInWorker(failure: FailureRow, cwd: string, timeoutMs: numbe
     auditEvery: 0,
     keepTraces: 1,
     progress: shared,
-    choices: failure.foundBy === null ? undefined : (JSON.parse(failure.foundBy) as MinimizedArtifact).choices,
+    choices: foundByChoices(failure),
   };
   try {
     const result = (await pool.run(task, { signal: controller.signal })) as RangeResult;

@@ -7,6 +7,7 @@ import { MarionetteError } from '../../kernel/errors.js';
 import type { FaultProfile } from '../../faults/profiles/fault-profile.js';
 import { formatSeed } from '../../kernel/parse-seed.js';
 import type { RunReport } from '../../harness/run-report.js';
+import { failureSignature } from '../../harness/failure.js';
 import { resolveProfile } from '../../faults/profiles/resolve-profile.js';
 import type { BuildIdentity } from './build-identity.js';
 import { APPLICATION_ID, MIGRATIONS } from './schema.js';
@@ -158,6 +159,44 @@ export function failureFromReport(report: RunReport, seedOffset: number): NewFai
     trace: report.trace,
     traceHash: report.traceHash,
     eventCount: report.eventCount,
+  };
+}
+
+/**
+ * The `{ seed, profile, choices }` artifact (`foundBy`) of a failure found by guided search from a
+ * mutated choice tape; null for a run of its seed's own generator.
+ */
+export function foundByArtifact(seed: string, profile: unknown, choices: readonly number[] | null | undefined): string | null {
+  return choices === null || choices === undefined ? null : JSON.stringify({ seed, profile, choices });
+}
+
+/** The choice tape a failure's `foundBy` artifact keeps (undefined for a run of its seed). */
+export function foundByChoices(failure: Pick<FailureRow, 'foundBy'>): number[] | undefined {
+  return failure.foundBy === null ? undefined : (JSON.parse(failure.foundBy) as { choices: number[] }).choices;
+}
+
+/** The failure record of a run that left no report: a worker died, timed out or ran away on it. */
+export function failureOfLostRun(
+  { kind, errorName, errorMessage }: Pick<SkippedRun, 'kind' | 'errorName' | 'errorMessage'>,
+  seed: bigint,
+  seedOffset: number,
+  profile: FaultProfile,
+  foundBy: string | null = null,
+): NewFailure {
+  return {
+    seed: formatSeed(seed),
+    seedOffset,
+    profile: JSON.stringify(profile),
+    foundBy,
+    kind,
+    signature: failureSignature(kind, undefined, errorName),
+    phase: null,
+    checkName: null,
+    errorName,
+    errorMessage,
+    trace: null,
+    traceHash: null,
+    eventCount: null,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { TestFailureContext } from '../../harness/expect.js';
 import type { RunReport } from '../../harness/run-report.js';
 import { buildIdentity } from './build-identity.js';
-import { FailureStore, failureFromReport } from './failure-store.js';
+import { FailureStore, failureFromReport, foundByArtifact } from './failure-store.js';
 
 /**
  * Records a failure `expectFuzz` found as a campaign of kind `test` (done at once), with the seeds
@@ -31,7 +31,7 @@ export function recordTestFailure(
       build: buildIdentity(),
       guided: run.guided === true,
     });
-    const foundBy = run.choices === undefined ? null : JSON.stringify({ seed: report.seedText, profile: report.profile, choices: run.choices });
+    const foundBy = foundByArtifact(report.seedText, report.profile, run.choices);
     store.recordBatch(campaign.id, {
       range: { firstOffset: 0, count: run.seedsRun },
       failures: [{ ...failureFromReport(report, Number(report.seed - run.firstSeed)), foundBy }],
