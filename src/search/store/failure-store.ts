@@ -272,6 +272,10 @@ export interface FailureFilter {
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 
+/** @internal A new bug with no failures yet: `(case_ref, signature, case_name, kind, check_name, error_name, first_seen, last_seen)`. */
+export const INSERT_BUG_SQL = `INSERT INTO bugs (case_ref, signature, case_name, kind, check_name, error_name, failures, first_seen, last_seen)
+     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`;
+
 const camel = (row: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(row).map(([key, value]) => [key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), value]));
 
@@ -499,10 +503,7 @@ export class FailureStore {
     const now = new Date().toISOString();
     const newBugs: NewBug[] = [];
     const findBug = this.db.prepare('SELECT id, failures FROM bugs WHERE case_ref = ? AND signature = ?');
-    const insertBug = this.db.prepare(
-      `INSERT INTO bugs (case_ref, signature, case_name, kind, check_name, error_name, failures, first_seen, last_seen)
-       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-    );
+    const insertBug = this.db.prepare(INSERT_BUG_SQL);
     const bumpBug = this.db.prepare('UPDATE bugs SET failures = failures + 1, last_seen = ? WHERE id = ?');
     const setFirst = this.db.prepare('UPDATE bugs SET first_failure_id = ? WHERE id = ?');
     const insertFailure = this.db.prepare('INSERT INTO failures (campaign_id, bug_id, seed_offset, mutated) VALUES (?, ?, ?, ?)');

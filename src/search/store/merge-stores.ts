@@ -2,7 +2,7 @@ import { existsSync, realpathSync, rmSync, statSync, truncateSync } from 'node:f
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { UsageError } from '../usage-error.js';
-import { FailureStore, StoreError } from './failure-store.js';
+import { FailureStore, INSERT_BUG_SQL, StoreError } from './failure-store.js';
 
 /** What one input added to the merged database. */
 export interface MergedInput {
@@ -184,10 +184,7 @@ function mergeOne(db: Database.Database, source: FailureStore): MergedInput {
   const bugIds = new Map<number, number>();
   let newBugs = 0;
   const findBug = db.prepare('SELECT id FROM bugs WHERE case_ref = ? AND signature = ?');
-  const insertBug = db.prepare(
-    `INSERT INTO bugs (case_ref, signature, case_name, kind, check_name, error_name, failures, first_seen, last_seen)
-     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-  );
+  const insertBug = db.prepare(INSERT_BUG_SQL);
   /** OUT's twin of an input bug, made when its first failure is merged (never a bug with no failures). */
   const bugOf = (sourceId: number): number => {
     let id = bugIds.get(sourceId);
