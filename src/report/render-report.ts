@@ -3,6 +3,7 @@ import type { BugRow, CampaignRow, CoverageRow, FailureRow, GuidedFigures } from
 import type { FaultDependence, KnobRow } from './fault-dependence.js';
 import { historyDiagram } from './history-diagram.js';
 import { spaceTimeDiagram } from './space-time-diagram.js';
+import { bugReplayCommand } from '../search/replay/replay-command.js';
 
 /** What a page shows. Everything is already read from the store; rendering reads nothing. */
 export interface ReportModel {
@@ -107,7 +108,7 @@ export async function renderReport(model: ReportModel): Promise<RenderedReport> 
     if (section.bug !== undefined) shown.add(section.bug.id);
   }
   const parts = [...before];
-  if (model.campaign !== undefined) parts.push(bugTable(model.bugs, shown));
+  if (model.campaign !== undefined) parts.push(bugTable(model.bugs, shown, model.db));
   parts.push(...after, ...sections);
   if (left > 0) {
     parts.push(`<p class="cut" id="sections-cut">${n(left)} more bug sections left out to keep this page under 5 MB: <code>mar report --failure ID</code> shows one.</p>`);
@@ -138,13 +139,13 @@ function bugTableBytesBound(bugs: readonly BugRow[]): number {
   return 1000 + Math.min(bugs.length, MAX_BUG_ROWS) * (6 * MAX_TEXT_CHARS + 600);
 }
 
-function bugTable(bugs: readonly BugRow[], shown: ReadonlySet<number>): string {
+function bugTable(bugs: readonly BugRow[], shown: ReadonlySet<number>, db: string): string {
   if (bugs.length === 0) return '<section id="bugs"><h2>Bugs</h2><p>No failing seeds.</p></section>';
   const rows = bugs.slice(0, MAX_BUG_ROWS).map((b) => {
     const name = shown.has(b.id) ? `<a href="#bug-${n(b.id)}">${esc(b.signature)}</a>` : esc(b.signature);
     const smallest = b.smallestEventCount === null ? '–' : `#${n(b.smallestFailureId)} (${n(b.smallestEventCount)} events)`;
-    const replayId = b.smallestFailureId ?? b.firstFailureId;
-    const replay = replayId === null ? '–' : `<code>mar replay ${n(replayId)}${b.smallestFailureId === null ? '' : ' --minimized'}</code>`;
+    const command = bugReplayCommand(b, db);
+    const replay = command === null ? '–' : `<code>${esc(command)}</code>`;
     return `<tr class="bug-row" data-bug="${n(b.id)}"><td class="num">${n(b.failuresInCampaign ?? b.failures)}</td><td>${name}</td><td>${esc(b.firstSeen)}</td><td>${esc(b.lastSeen)}</td><td>${smallest}</td><td>${replay}</td></tr>`;
   });
   const cut = bugs.length > MAX_BUG_ROWS ? `<p class="cut">${n(bugs.length - MAX_BUG_ROWS)} more bugs left out (mar failures --bugs lists them all).</p>` : '';
@@ -186,7 +187,10 @@ function coverageTable(coverage: readonly CoverageRow[]): string {
   return `<section id="coverage"><h2>Assertion coverage</h2><table class="grid"><thead><tr><th>name</th><th>kind</th><th>runs that hit it</th><th>first seed</th></tr></thead><tbody>${rows.join('')}</tbody></table>${cut}</section>`;
 }
 
-/** A diagram, or a note when the trace cannot be drawn (a damaged stored trace spoils one section, not the page). */
+/**
+ * A diagram, or a note when the trace cannot be drawn (a damaged stored trace spoils one section,
+ * not the page); when there is nothing to draw, the note `empty`, or nothing at all for no note.
+ */
 function drawn(draw: () => string, empty: string): string {
   let svg: string;
   try {
@@ -194,7 +198,8 @@ function drawn(draw: () => string, empty: string): string {
   } catch (error) {
     return `<p class="muted">the trace cannot be drawn: ${esc((error as Error).message)}</p>`;
   }
-  return svg === '' ? `<p class="muted">${empty}</p>` : svg;
+  if (svg !== '') return svg;
+  return empty === '' ? '' : `<p class="muted">${empty}</p>`;
 }
 
 /**
@@ -235,7 +240,7 @@ function failureSection(s: FailureSection, compact: boolean): string {
     `<pre class="message">${esc(message, 20_000)}</pre>` +
     `<p>replay: <code>${esc(s.replayCommand)}</code></p>` +
     `<div class="runs">${runs.join('')}</div>` +
-    (history === '' || history.startsWith('<p class="muted"></p>') ? '' : `<h3>${esc(historyLabel)}</h3><div class="history">${history}</div>`) +
+    (history === '' ? '' : `<h3>${esc(historyLabel)}</h3><div class="history">${history}</div>`) +
     (shownTrace === null ? '' : traceBlock(shownTrace, f.minimizedTrace !== null ? 'minimized trace' : 'trace', compact ? 200 : MAX_TRACE_LINES)) +
     '</section>'
   );

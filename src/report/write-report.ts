@@ -1,11 +1,11 @@
 import { accessSync, constants, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { shellQuote } from '../harness/case-reference.js';
 import { runCase } from '../harness/run-case.js';
 import type { ProfileInput } from '../faults/profiles/fault-profile.js';
 import { loadCase } from '../search/load-case.js';
+import { replayCommand } from '../search/replay/replay-command.js';
 import { buildIdentity } from '../search/store/build-identity.js';
-import { DEFAULT_DB_PATH, FailureStore, type BugRow, type FailureRow } from '../search/store/failure-store.js';
+import { FailureStore, type BugRow, type CampaignRow, type FailureRow } from '../search/store/failure-store.js';
 import { UsageError } from '../search/usage-error.js';
 import { faultDependence } from './fault-dependence.js';
 import { renderReport, type FailureSection, type ReportModel } from './render-report.js';
@@ -42,18 +42,21 @@ export async function writeReport(options: ReportOptions): Promise<ReportWritten
   const store = FailureStore.open(options.db, { readonly: true });
   try {
     // What and where first: a bad target is refused before any work.
-    let campaignId: number | undefined;
+    let campaign: CampaignRow | undefined;
+    let failure: FailureRow | undefined;
     if (options.failureId !== undefined) {
-      if (store.getFailure(options.failureId) === undefined) throw new UsageError(`--failure: no failure #${options.failureId} in ${options.db}`);
+      failure = store.getFailure(options.failureId);
+      if (failure === undefined) throw new UsageError(`--failure: no failure #${options.failureId} in ${options.db}`);
     } else {
-      campaignId = options.campaignId ?? store.latestCampaignId();
+      const campaignId = options.campaignId ?? store.latestCampaignId();
       if (campaignId === undefined) throw new UsageError(`no campaigns in ${options.db}: run mar fuzz first`);
-      if (store.getCampaign(campaignId) === undefined) throw new UsageError(`--campaign: no campaign ${campaignId} in ${options.db}`);
+      campaign = store.getCampaign(campaignId);
+      if (campaign === undefined) throw new UsageError(`--campaign: no campaign ${campaignId} in ${options.db}`);
     }
     const out =
-      options.out ?? path.join(path.dirname(options.db), campaignId === undefined ? `report-failure-${options.failureId}.html` : `report-campaign-${campaignId}.html`);
+      options.out ?? path.join(path.dirname(options.db), campaign === undefined ? `report-failure-${options.failureId}.html` : `report-campaign-${campaign.id}.html`);
     assertWritable(out, options.db);
-    const model = campaignId === undefined ? failureModel(store, options.failureId!, options) : campaignModel(store, campaignId, options);
+    const model = campaign === undefined ? failureModel(store, failure!, options) : campaignModel(store, campaign, options);
     const { html, sections } = await renderReport(model);
     const temporary = `${out}.${process.pid}.tmp`;
     try {
@@ -92,12 +95,13 @@ function generatedBy(): string {
   return `marionette-sim ${build.packageVersion}${build.gitCommit === null ? '' : ` @ ${build.gitCommit.slice(0, 12)}`} · ${new Date().toISOString()}`;
 }
 
-function replayCommand(failure: FailureRow, db: string, minimized: boolean): string {
-  return ['mar', 'replay', String(failure.id), ...(minimized ? ['--minimized'] : []), ...(db === DEFAULT_DB_PATH ? [] : ['--db', db]), '--trace'].map(shellQuote).join(' ');
+/** The replay command a failure section shows: with `--trace`, so it prints what the page draws. */
+function sectionReplayCommand(failure: FailureRow, db: string, minimized: boolean): string {
+  return replayCommand(failure.id, db, { minimized, trace: true });
 }
 
-function campaignModel(store: FailureStore, id: number, options: ReportOptions): ReportModel {
-  const campaign = store.getCampaign(id)!;
+function campaignModel(store: FailureStore, campaign: CampaignRow, options: ReportOptions): ReportModel {
+  const id = campaign.id;
   // This campaign's bugs, most frequent in it first.
   const bugs = [...store.listBugs({ campaignId: id })].sort((a, b) => (b.failuresInCampaign ?? 0) - (a.failuresInCampaign ?? 0) || a.id - b.id);
   const section = (bug: BugRow): FailureSection | undefined => {
@@ -106,14 +110,14 @@ function campaignModel(store: FailureStore, id: number, options: ReportOptions):
       // No failure of this bug in this campaign kept its details: show the bug's own best one.
       const any = store.bugFailure(bug);
       if (any === undefined) return undefined;
-      return { failure: any, bug, trace: any.trace, traceNote: 'no failure of this campaign kept a trace: this one is from another campaign', replayCommand: replayCommand(any, options.db, any.minimized !== null) };
+      return { failure: any, bug, trace: any.trace, traceNote: 'no failure of this campaign kept a trace: this one is from another campaign', replayCommand: sectionReplayCommand(any, options.db, any.minimized !== null) };
     }
     return {
       failure,
       bug,
       trace: failure.trace,
       traceNote: failure.trace === null ? 'this failure kept no trace' : null,
-      replayCommand: replayCommand(failure, options.db, failure.minimized !== null),
+      replayCommand: sectionReplayCommand(failure, options.db, failure.minimized !== null),
     };
   };
   return {
@@ -121,7 +125,7 @@ function campaignModel(store: FailureStore, id: number, options: ReportOptions):
     generatedBy: generatedBy(),
     db: options.db,
     campaign,
-    guided: campaign.guided === 1 ? store.guidedFigures(id) : null,
+    guided: campaign.guided === 1 ? store.guidedFigures(campaign) : null,
     bugs,
     faults: faultDependence(store, campaign, bugs),
     coverage: store.listCoverage({ campaignId: id }),
@@ -129,8 +133,7 @@ function campaignModel(store: FailureStore, id: number, options: ReportOptions):
   };
 }
 
-function failureModel(store: FailureStore, failureId: number, options: ReportOptions): ReportModel {
-  const failure = store.getFailure(failureId)!;
+function failureModel(store: FailureStore, failure: FailureRow, options: ReportOptions): ReportModel {
   const load = async (): Promise<FailureSection> => {
     let trace = failure.trace;
     let traceNote: string | null = null;
@@ -148,10 +151,10 @@ function failureModel(store: FailureStore, failureId: number, options: ReportOpt
     } else if (trace === null) {
       traceNote = 'the run never finished in a worker: no trace';
     }
-    return { failure, bug: undefined, trace, traceNote, replayCommand: replayCommand(failure, options.db, false) };
+    return { failure, bug: undefined, trace, traceNote, replayCommand: sectionReplayCommand(failure, options.db, false) };
   };
   return {
-    title: `marionette-sim report: failure #${failureId} (${failure.caseRef}, seed ${failure.seed})`,
+    title: `marionette-sim report: failure #${failure.id} (${failure.caseRef}, seed ${failure.seed})`,
     generatedBy: generatedBy(),
     db: options.db,
     campaign: undefined,

@@ -93,6 +93,8 @@ describe('mar report: what the page holds', () => {
     const html = readFileSync(file, 'utf8');
     expect(html).toContain('<section id="summary"><h2>Campaign 1</h2>');
     expect(html).toMatch(/<tr class="bug-row" data-bug="1"><td class="num">\d+<\/td><td><a href="#bug-1">/);
+    // The bug's replay command as the CLI takes it: the id as digits, the database named.
+    expect(html).toMatch(new RegExp(`<td><code>mar replay \\d+ --db ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</code></td></tr>`));
     expect(html).toContain('<section id="faults"><h2>Fault dependence</h2>');
     expect(html).toContain('<section class="failure" id="bug-1">');
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`);

@@ -1,5 +1,6 @@
 import { shellQuote } from '../../harness/case-reference.js';
 import { resumeCommand } from '../../search/campaign/resume-command.js';
+import { bugReplayCommand } from '../../search/replay/replay-command.js';
 import type { Argv } from 'yargs';
 import { parseSeed } from '../../kernel/parse-seed.js';
 import { DEFAULT_WORKER_MEMORY_MB, runCampaign, type CampaignSummary } from '../../search/campaign/run-campaign.js';
@@ -175,7 +176,6 @@ function summaryJson(s: CampaignSummary): Record<string, unknown> {
 }
 
 function describeSummary(s: CampaignSummary, db: string): string[] {
-  const dbArg = db === DEFAULT_DB_PATH ? '' : ` --db ${db}`;
   const lines = [
     `campaign ${s.campaignId}${s.shard === null ? '' : ` (shard ${s.shard.index}/${s.shard.count})`} ${s.status}: ${s.seedsDone.toLocaleString('en-US')}${s.plannedSeeds === null ? '' : `/${s.plannedSeeds.toLocaleString('en-US')}`} seeds of ${s.caseRef} ` +
       `under ${s.profile.startsWith('{') ? 'a custom profile' : s.profile}; this session ${s.sessionSeeds.toLocaleString('en-US')} seeds in ` +
@@ -183,9 +183,8 @@ function describeSummary(s: CampaignSummary, db: string): string[] {
     `${s.failures.toLocaleString('en-US')} failing seeds, ${s.bugs.length} distinct ${s.bugs.length === 1 ? 'bug' : 'bugs'}${s.bugs.length > 0 ? ':' : ''}`,
   ];
   for (const bug of s.bugs) {
-    const replayId = bug.smallestFailureId ?? bug.firstFailureId;
     const smallest = bug.smallestEventCount === null ? '' : `, minimized to ${bug.smallestEventCount} events`;
-    lines.push(`  ${(bug.failuresInCampaign ?? bug.failures).toLocaleString('en-US').padStart(8)}  ${bug.signature}  (failure #${bug.firstFailureId}${smallest}) replay: mar replay ${replayId}${bug.smallestEventCount === null ? '' : ' --minimized'}${dbArg}`);
+    lines.push(`  ${(bug.failuresInCampaign ?? bug.failures).toLocaleString('en-US').padStart(8)}  ${bug.signature}  (failure #${bug.firstFailureId}${smallest}) replay: ${bugReplayCommand(bug, db) ?? '–'}`);
   }
   const line = coverageLine(s.coverage);
   if (line !== undefined) lines.push(line);

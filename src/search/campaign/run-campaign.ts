@@ -424,7 +424,7 @@ class CampaignSession {
       failures: row.failures,
       bugs: this.store.listBugs({ campaignId: row.id }),
       coverage: this.store.listCoverage({ campaignId: row.id }),
-      guided: row.guided === 1 ? this.store.guidedFigures(row.id) : null,
+      guided: row.guided === 1 ? this.store.guidedFigures(row) : null,
       shard: row.shardIndex === null || row.shardCount === null ? null : { index: row.shardIndex, count: row.shardCount },
       sessionSeeds: this.sessionSeeds,
       sessionMs,

@@ -667,12 +667,10 @@ export class FailureStore {
   }
 
   /** Corpus size, coverage points and mutation runs of a guided campaign. */
-  guidedFigures(campaignId: number): GuidedFigures {
-    const campaign = this.getCampaign(campaignId);
-    if (campaign === undefined) throw new StoreError(`no campaign ${campaignId} in ${this.file}`);
+  guidedFigures(campaign: Pick<CampaignRow, 'id' | 'mutationRuns'>): GuidedFigures {
     const points = new Set<string>();
     let corpusSize = 0;
-    for (const row of this.db.prepare('SELECT points FROM corpus WHERE campaign_id = ?').iterate(campaignId) as Iterable<{ points: string }>) {
+    for (const row of this.db.prepare('SELECT points FROM corpus WHERE campaign_id = ?').iterate(campaign.id) as Iterable<{ points: string }>) {
       corpusSize++;
       for (const [point] of JSON.parse(row.points) as [string, number][]) points.add(point);
     }
